@@ -95,6 +95,7 @@ public static partial class Catalog
         F("sys/socket.h", "int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen)"),
         F("sys/socket.h", "int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen)"),
         F("sys/socket.h", "int getsockname(int sockfd, void *addr, socklen_t *addrlen)"),
+        F("arpa/inet.h", "int inet_pton(int af, const char *src, void *dst)"),
 
         // spawn.h: the vfork-style fast path when no setup runs in the child
         F("spawn.h", "int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *file_actions, const posix_spawnattr_t *attrp, char *const *argv, char *const *envp)", ErrorConvention.Direct),

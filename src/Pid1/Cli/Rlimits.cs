@@ -1,0 +1,45 @@
+using System;
+using System.Globalization;
+using Pid1.Native;
+
+namespace Pid1.Cli;
+
+/// <summary>--rlimit NAME=SOFT[:HARD], with prlimit(1)'s names and "unlimited".</summary>
+internal static class Rlimits
+{
+    private static readonly (string Name, int Resource)[] Names =
+    {
+        ("AS", Libc.RLIMIT_AS), ("CORE", Libc.RLIMIT_CORE), ("CPU", Libc.RLIMIT_CPU), ("DATA", Libc.RLIMIT_DATA),
+        ("FSIZE", Libc.RLIMIT_FSIZE), ("LOCKS", Libc.RLIMIT_LOCKS), ("MEMLOCK", Libc.RLIMIT_MEMLOCK),
+        ("MSGQUEUE", Libc.RLIMIT_MSGQUEUE), ("NICE", Libc.RLIMIT_NICE), ("NOFILE", Libc.RLIMIT_NOFILE),
+        ("NPROC", Libc.RLIMIT_NPROC), ("RSS", Libc.RLIMIT_RSS), ("RTPRIO", Libc.RLIMIT_RTPRIO),
+        ("RTTIME", Libc.RLIMIT_RTTIME), ("SIGPENDING", Libc.RLIMIT_SIGPENDING), ("STACK", Libc.RLIMIT_STACK),
+    };
+
+    public static RlimitRequest Parse(string value)
+    {
+        int equals = value.IndexOf('=');
+        string name = equals < 0 ? value : value.Substring(0, equals).ToUpperInvariant();
+        name = name.StartsWith("RLIMIT_", StringComparison.Ordinal) ? name.Substring(7) : name;
+        int index = Array.FindIndex(Names, n => n.Name == name);
+        if (equals < 0 || index < 0)
+        {
+            throw new UsageException($"option '--rlimit': '{value}' is not NAME=SOFT[:HARD] with a name such as NOFILE");
+        }
+
+        string[] limits = value.Substring(equals + 1).Split(':');
+        ulong soft = Limit(value, limits[0]);
+        ulong hard = limits.Length > 1 ? Limit(value, limits[1]) : soft;
+        if (limits.Length > 2 || soft > hard)
+        {
+            throw new UsageException($"option '--rlimit': '{value}' has a soft limit above the hard one");
+        }
+
+        return new RlimitRequest(name, Names[index].Resource, soft, hard);
+    }
+
+    private static ulong Limit(string value, string limit) =>
+        limit is "unlimited" or "infinity" ? Libc.RLIM_INFINITY
+        : ulong.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ? n
+        : throw new UsageException($"option '--rlimit': '{value}' has a limit that is not a number or 'unlimited'");
+}

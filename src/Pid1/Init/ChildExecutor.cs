@@ -1,0 +1,93 @@
+using Pid1.Native;
+
+namespace Pid1.Init;
+
+/// <summary>
+/// Runs in the child between clone and execve: walks the frozen plan, allocating nothing and throwing nothing
+/// (hazard 5). A failed step writes (step index, errno) to the CLOEXEC error pipe and exits; success is the
+/// pipe closing on exec.
+/// </summary>
+internal static unsafe class ChildExecutor
+{
+    public struct Report
+    {
+        public int Step;
+        public int Errno;
+    }
+
+    public static void Run(ChildStep* steps, int count, int errorFd)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int result = Execute(ref steps[i]);
+            if (result < 0)
+            {
+                Fail(errorFd, i, -result, steps[i].Kind == StepKind.Exec ? ExitCodes.ForExec(-result) : ExitCodes.SetupFailed);
+            }
+        }
+
+        Fail(errorFd, count, Libc.EINVAL, ExitCodes.SetupFailed);
+    }
+
+    private static int Execute(ref ChildStep step) => step.Kind switch
+    {
+        StepKind.WaitForParent => WaitForParent((int)step.Number),
+        StepKind.NewProcessGroup => Libc.setpgid(0, 0),
+        StepKind.TakeTerminal => Libc.tcsetpgrp(Libc.STDIN_FILENO, Libc.getpid()),
+        StepKind.ParentDeathSignal => Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)step.Number, 0, 0, 0),
+        StepKind.RestoreSignals => RestoreSignals((sigset_t*)step.Data),
+        StepKind.Exec => Exec((ExecSpec*)step.Data),
+        _ => -Libc.EINVAL,
+    };
+
+    /// <summary>One byte from the parent means go; EOF means the parent died or gave up.</summary>
+    private static int WaitForParent(int fd)
+    {
+        byte go;
+        nint n;
+        while ((n = Libc.read(fd, &go, 1)) == -Libc.EINTR)
+        {
+        }
+
+        Libc.close(fd);
+        return n == 1 ? 0 : -Libc.ECHILD;
+    }
+
+    /// <summary>
+    /// The .NET runtime set SIGPIPE to ignored before Main, and ignored signals survive exec: put it back to
+    /// the default, then restore the mask pid1 was started with.
+    /// </summary>
+    private static int RestoreSignals(sigset_t* original)
+    {
+        sigaction defaults = default;
+        int result = Libc.sigaction(Libc.SIGPIPE, &defaults, null);
+        return result < 0 ? result : Libc.pthread_sigmask(Libc.SIG_SETMASK, original, null);
+    }
+
+    /// <summary>execve each PATH candidate like execvp: a later EACCES is reported over a first ENOENT.</summary>
+    private static int Exec(ExecSpec* spec)
+    {
+        int error = -Libc.ENOENT;
+        for (byte** candidate = spec->Candidates; *candidate != null; candidate++)
+        {
+            int result = Libc.execve(*candidate, spec->Argv, spec->Envp);
+            if (result != -Libc.ENOENT && result != -Libc.ENOTDIR)
+            {
+                error = result;
+                if (result != -Libc.EACCES)
+                {
+                    break;
+                }
+            }
+        }
+
+        return error;
+    }
+
+    private static void Fail(int errorFd, int step, int errno, int exitCode)
+    {
+        var report = new Report { Step = step, Errno = errno };
+        Libc.write(errorFd, &report, (nuint)sizeof(Report));
+        Libc._exit(exitCode);
+    }
+}

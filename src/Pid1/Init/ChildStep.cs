@@ -1,0 +1,37 @@
+namespace Pid1.Init;
+
+/// <summary>What a step of the child's setup does. The executor is one switch over these.</summary>
+internal enum StepKind
+{
+    /// <summary>Block until the parent has written the uid/gid maps and joined the cgroup.</summary>
+    WaitForParent,
+
+    /// <summary>setpgid(0, 0): the child leads its own process group.</summary>
+    NewProcessGroup,
+
+    /// <summary>tcsetpgrp on stdin: the child's group takes the terminal's foreground.</summary>
+    TakeTerminal,
+
+    /// <summary>prctl(PR_SET_PDEATHSIG, Number): the child gets a signal when its parent dies.</summary>
+    ParentDeathSignal,
+
+    /// <summary>Restores the signal mask pid1 inherited (hazard 9) and SIGPIPE's default disposition.</summary>
+    RestoreSignals,
+
+    /// <summary>execve each candidate path in turn (a PATH search made before fork); the last step.</summary>
+    Exec,
+}
+
+/// <summary>
+/// One operation of the child's setup, made of pointers to memory prepared before fork, so executing it
+/// allocates nothing. What each field means depends on <see cref="Kind"/>.
+/// </summary>
+internal unsafe struct ChildStep
+{
+    public StepKind Kind;
+    public long Number;
+    public ulong Flags;
+    public byte* Path;
+    public byte* Other;
+    public void* Data;
+}

@@ -1,0 +1,93 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Pid1.Cli;
+using Pid1.Native;
+
+namespace Pid1.Init;
+
+/// <summary>From options to a running, supervised program: prepare pid1 itself, spawn, supervise.</summary>
+internal static unsafe class Launcher
+{
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    public static int Run(Options options, sigset_t* originalMask)
+    {
+        PrepareSelf(options);
+        ExecSpec* exec = MarshalExec(options);
+        ProcTree.Prepare();
+        bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+        int pid = options.IsPlainSpawn && !onTerminal
+            ? Spawner.SpawnPlain(options.Program, exec, originalMask)
+            : SpawnWithPlan(options, exec, originalMask, onTerminal);
+        Log.Info($"started {options.Program} as pid {pid}");
+        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1);
+        return Supervisor.Run(config);
+    }
+
+    /// <summary>
+    /// Not PID 1: become a child subreaper, so orphans of the tree are reparented to pid1 and reaped here
+    /// (silently: that is what a user of `pid1 prog` expects). --pdeathsig: pid1 hears its parent's death.
+    /// </summary>
+    private static void PrepareSelf(Options options)
+    {
+        if (Libc.getpid() != 1)
+        {
+            Check.Ok(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl PR_SET_CHILD_SUBREAPER");
+        }
+
+        if (options.ParentDeathSignal != 0)
+        {
+            int parent = Libc.getppid();
+            Check.Ok(Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)options.ParentDeathSignal, 0, 0, 0), "prctl PR_SET_PDEATHSIG");
+
+            // The parent may have died before the prctl took effect: then nothing would ever be sent.
+            if (Libc.getppid() != parent)
+            {
+                Libc.kill(Libc.getpid(), options.ParentDeathSignal);
+            }
+        }
+    }
+
+    private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    {
+        var plan = new ChildPlan();
+        plan.Add(new ChildStep { Kind = StepKind.NewProcessGroup }, "setpgid for the program");
+        if (onTerminal)
+        {
+            plan.Add(new ChildStep { Kind = StepKind.TakeTerminal }, "tcsetpgrp on stdin");
+        }
+
+        if (options.KillChild != 0)
+        {
+            plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
+        }
+
+        plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = originalMask }, "restore the signal mask");
+        plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {options.Program}");
+        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), null, _ => { });
+    }
+
+    /// <summary>argv, the environment and the PATH candidates as C data, before any fork.</summary>
+    private static ExecSpec* MarshalExec(Options options)
+    {
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .Select(e => $"{e.Key}={e.Value}")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : DefaultPath;
+        var spec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));
+        spec->Argv = CStrings.Array([options.Program, .. options.Arguments]);
+        spec->Envp = CStrings.Array(environment);
+        spec->Candidates = CStrings.Array(Candidates(options.Program, path));
+        return spec;
+    }
+
+    /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>
+    public static IReadOnlyList<string> Candidates(string program, string path) =>
+        program.Contains('/')
+            ? [program]
+            : path.Split(':').Select(dir => Path.Join(dir.Length == 0 ? "." : dir, program)).ToArray();
+}

@@ -1,0 +1,101 @@
+using System;
+using Pid1.Native;
+
+namespace Pid1.Init;
+
+/// <summary>
+/// Starts the program. With nothing to set up in the child, posix_spawn (a CLONE_VM|CLONE_VFORK clone inside
+/// glibc: no copy of the runtime's address space). Otherwise clone3 with the namespaces asked for, and the
+/// child walks the frozen <see cref="ChildPlan"/>. Signals stay blocked throughout, so none is lost.
+/// </summary>
+internal static unsafe class Spawner
+{
+    /// <summary>posix_spawnp: own process group, the inherited mask, SIGPIPE back to its default.</summary>
+    public static int SpawnPlain(string program, ExecSpec* exec, sigset_t* originalMask)
+    {
+        posix_spawnattr_t attributes;
+        Check.Ok(Libc.posix_spawnattr_init(&attributes), "posix_spawnattr_init");
+        sigset_t defaults = default;
+        Signals.Add(ref defaults, Libc.SIGPIPE);
+        Libc.posix_spawnattr_setflags(&attributes, Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETPGROUP);
+        Libc.posix_spawnattr_setsigmask(&attributes, originalMask);
+        Libc.posix_spawnattr_setsigdefault(&attributes, &defaults);
+        Libc.posix_spawnattr_setpgroup(&attributes, 0);
+        int pid;
+        int result = Libc.posix_spawnp(&pid, exec->Argv[0], null, &attributes, exec->Argv, exec->Envp);
+        Libc.posix_spawnattr_destroy(&attributes);
+        return result == 0 ? pid : throw new SetupException($"exec {program}", -result, ExitCodes.ForExec(-result));
+    }
+
+    /// <summary>
+    /// clone3 into <paramref name="namespaces"/>; <paramref name="release"/> runs in the parent while the child
+    /// waits (uid/gid maps, cgroup join), then the child runs the plan. Returns once the program was exec'd.
+    /// </summary>
+    public static int SpawnCloned(ChildPlan plan, ulong namespaces, Pipe errors, Pipe? sync, Action<int> release)
+    {
+        ChildStep* steps = plan.Freeze();
+        var args = new clone_args { flags = namespaces, exit_signal = (ulong)Libc.SIGCHLD };
+
+        // No CLONE_VM: the child gets a copy of this process with one thread; it only walks the frozen plan.
+        long pid = Libc.clone3(&args, (nuint)sizeof(clone_args));
+        if (pid == 0)
+        {
+            Libc.close(errors.Read);
+            if (sync is Pipe s)
+            {
+                Libc.close(s.Write);
+            }
+
+            ChildExecutor.Run(steps, plan.Count, errors.Write);
+        }
+
+        Libc.close(errors.Write);
+        if (sync is Pipe syncPipe)
+        {
+            Libc.close(syncPipe.Read);
+        }
+
+        Check.Ok(pid, $"clone3 into namespaces 0x{namespaces:x}");
+        try
+        {
+            release((int)pid);
+        }
+        catch
+        {
+            Libc.kill((int)pid, Libc.SIGKILL);
+            Libc.waitpid((int)pid, null, 0);
+            throw;
+        }
+        finally
+        {
+            if (sync is Pipe toRelease)
+            {
+                byte go = 1;
+                Libc.write(toRelease.Write, &go, 1);
+                Libc.close(toRelease.Write);
+            }
+        }
+
+        return AwaitExec(plan, (int)pid, errors.Read);
+    }
+
+    /// <summary>EOF on the error pipe means exec succeeded; a report names the step that failed.</summary>
+    private static int AwaitExec(ChildPlan plan, int pid, int errorFd)
+    {
+        ChildExecutor.Report report;
+        nint n;
+        while ((n = Libc.read(errorFd, &report, (nuint)sizeof(ChildExecutor.Report))) == -Libc.EINTR)
+        {
+        }
+
+        Libc.close(errorFd);
+        if (n < sizeof(ChildExecutor.Report))
+        {
+            return pid;
+        }
+
+        Libc.waitpid(pid, null, 0);
+        bool isExec = report.Step < plan.Count && plan.Steps[report.Step].Kind == StepKind.Exec;
+        throw new SetupException(plan.Describe(report.Step), report.Errno, isExec ? ExitCodes.ForExec(report.Errno) : ExitCodes.SetupFailed);
+    }
+}

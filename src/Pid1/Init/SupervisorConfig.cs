@@ -1,0 +1,56 @@
+using Pid1.Cli;
+
+namespace Pid1.Init;
+
+/// <summary>
+/// What the supervisor loop needs, as an unmanaged struct: the loop may run in a cloned child (the PID 1 of a
+/// new pid namespace), where it must not allocate, so nothing here is a managed reference (hazard 13).
+/// </summary>
+internal unsafe struct SupervisorConfig
+{
+    public int MainPid;
+    public int GraceMilliseconds;
+    public int Verbosity;
+    public bool KillGroup;
+    public bool WaitAll;
+
+    /// <summary>True when pid1 is PID 1 of its pid namespace: kill(-1) then reaches exactly the tree.</summary>
+    public bool IsNamespaceInit;
+
+    /// <summary>Rewrite[sig] is the signal forwarded for sig; 0 drops it.</summary>
+    public fixed int Rewrite[Signals.Max + 1];
+
+    /// <summary>A bit per exit code 0–255 that --remap-exit turns into 0.</summary>
+    public fixed ulong RemapExit[4];
+
+    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit)
+    {
+        var config = new SupervisorConfig
+        {
+            MainPid = mainPid,
+            GraceMilliseconds = options.GraceMilliseconds,
+            Verbosity = options.Verbosity,
+            KillGroup = options.KillGroup,
+            WaitAll = options.WaitAll,
+            IsNamespaceInit = isNamespaceInit,
+        };
+        for (int signal = 0; signal <= Signals.Max; signal++)
+        {
+            config.Rewrite[signal] = signal;
+        }
+
+        foreach ((int from, int to) in options.Rewrite)
+        {
+            config.Rewrite[from] = to;
+        }
+
+        foreach (int code in options.RemapExit)
+        {
+            config.RemapExit[code / 64] |= 1UL << (code % 64);
+        }
+
+        return config;
+    }
+
+    public readonly bool Remaps(int code) => code is >= 0 and < 256 && (RemapExit[code / 64] & (1UL << (code % 64))) != 0;
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Reflection;
+using Pid1.Cli;
+using Pid1.Init;
+using Pid1.Native;
+
+namespace Pid1;
+
+/// <summary>parse → plan → run; every failure becomes one line on stderr and an exit code users can script.</summary>
+internal static unsafe class Program
+{
+    private static int Main(string[] args)
+    {
+        // First of all: block every signal pid1 forwards, so none is lost or kills pid1 while it starts up.
+        // The runtime's other thread already blocks all signals; threads made later inherit this mask.
+        sigset_t original = Signals.BlockWaited();
+        try
+        {
+            Options options = CommandLine.Parse(args, Environment.GetEnvironmentVariable, Libc.geteuid() == 0);
+            Log.Verbosity = options.Verbosity;
+            if (options.ShowHelp)
+            {
+                return Print(Usage.Text);
+            }
+
+            if (options.ShowVersion)
+            {
+                return Print($"pid1 {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}\n");
+            }
+
+            return Launcher.Run(options, &original);
+        }
+        catch (UsageException e)
+        {
+            Log.Error(e.Message);
+            Log.Error(Usage.Hint);
+            return ExitCodes.SetupFailed;
+        }
+        catch (SetupException e)
+        {
+            Log.Error(e.Message);
+            return e.ExitCode;
+        }
+        catch (Exception e)
+        {
+            // A bug, not a user error: still one line and a scriptable code, never a stack trace.
+            Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.SetupFailed;
+        }
+    }
+
+    private static int Print(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* p = bytes)
+        {
+            Libc.write(Libc.STDOUT_FILENO, p, (nuint)bytes.Length);
+        }
+
+        return 0;
+    }
+}
