@@ -19,7 +19,7 @@ internal static unsafe class ChildExecutor
     {
         for (int i = 0; i < count; i++)
         {
-            int result = Execute(ref steps[i]);
+            int result = Execute(ref steps[i], errorFd);
             if (result < 0)
             {
                 Fail(errorFd, i, -result, steps[i].Kind == StepKind.Exec ? ExitCodes.ForExec(-result) : ExitCodes.SetupFailed);
@@ -29,9 +29,11 @@ internal static unsafe class ChildExecutor
         Fail(errorFd, count, Libc.EINVAL, ExitCodes.SetupFailed);
     }
 
-    private static int Execute(ref ChildStep step) => step.Kind switch
+    private static int Execute(ref ChildStep step, int errorFd) => step.Kind switch
     {
         StepKind.WaitForParent => WaitForParent((int)step.Number),
+        StepKind.Mount => Libc.mount(step.Other, step.Path, step.Text, step.Flags, step.Data),
+        StepKind.ForkSupervised => ForkSupervised((SupervisorConfig*)step.Data, errorFd),
         StepKind.NewProcessGroup => Libc.setpgid(0, 0),
         StepKind.TakeTerminal => Libc.tcsetpgrp(Libc.STDIN_FILENO, Libc.getpid()),
         StepKind.ParentDeathSignal => Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)step.Number, 0, 0, 0),
@@ -51,6 +53,25 @@ internal static unsafe class ChildExecutor
 
         Libc.close(fd);
         return n == 1 ? 0 : -Libc.ECHILD;
+    }
+
+    /// <summary>
+    /// Splits into the namespace's init and the program. The init keeps no copy of the error pipe (the
+    /// program's exec must close the last one) and never returns; the program returns 0 and goes on.
+    /// </summary>
+    private static int ForkSupervised(SupervisorConfig* config, int errorFd)
+    {
+        var args = new clone_args { exit_signal = (ulong)Libc.SIGCHLD };
+        long pid = Libc.clone3(&args, (nuint)sizeof(clone_args));
+        if (pid <= 0)
+        {
+            return (int)pid;
+        }
+
+        Libc.close(errorFd);
+        config->MainPid = (int)pid;
+        Libc._exit(Supervisor.Run(*config));
+        return 0;
     }
 
     /// <summary>

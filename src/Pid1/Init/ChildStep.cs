@@ -6,6 +6,15 @@ internal enum StepKind
     /// <summary>Block until the parent has written the uid/gid maps and joined the cgroup.</summary>
     WaitForParent,
 
+    /// <summary>mount(2) with Other as source, Path as target, Text as type, Data as options, Flags.</summary>
+    Mount,
+
+    /// <summary>
+    /// Becomes the init of the new pid namespace: fork; the parent supervises the forked program with the
+    /// SupervisorConfig at Data and exits with its code; the forked child goes on with the next steps.
+    /// </summary>
+    ForkSupervised,
+
     /// <summary>setpgid(0, 0): the child leads its own process group.</summary>
     NewProcessGroup,
 
@@ -33,5 +42,6 @@ internal unsafe struct ChildStep
     public ulong Flags;
     public byte* Path;
     public byte* Other;
+    public byte* Text;
     public void* Data;
 }

@@ -19,11 +19,12 @@ internal static unsafe class Launcher
         ExecSpec* exec = MarshalExec(options);
         ProcTree.Prepare();
         bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+        bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
         int pid = options.IsPlainSpawn && !onTerminal
             ? Spawner.SpawnPlain(options.Program, exec, originalMask)
             : SpawnWithPlan(options, exec, originalMask, onTerminal);
         Log.Info($"started {options.Program} as pid {pid}");
-        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1);
+        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
         return Supervisor.Run(config);
     }
 
@@ -51,9 +52,63 @@ internal static unsafe class Launcher
         }
     }
 
+    /// <summary>
+    /// The clone path, in DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces,
+    /// become the pid namespace's init if there is one, then prepare the program's process and exec it.
+    /// </summary>
     private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
     {
         var plan = new ChildPlan();
+        AddNamespaceSetup(plan, options);
+        bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+        if (newPidNamespace)
+        {
+            var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
+            *init = SupervisorConfig.From(options, 0, isNamespaceInit: true);
+            plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
+        }
+
+        AddProgramSetup(plan, options, exec, originalMask, onTerminal);
+        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), null, _ => { });
+    }
+
+    /// <summary>Steps that shape the namespaces; they run before the pid namespace's init forks the program.</summary>
+    private static void AddNamespaceSetup(ChildPlan plan, Options options)
+    {
+        if ((options.Namespaces & Libc.CLONE_NEWNS) != 0 && options.Propagation != "unchanged")
+        {
+            // A new mount namespace starts as a copy with the host's propagation: without this, mounts made
+            // for the sandbox would propagate back to the host's shared mounts.
+            ulong propagation = options.Propagation switch
+            {
+                "shared" => Libc.MS_SHARED,
+                "slave" => Libc.MS_SLAVE,
+                _ => Libc.MS_PRIVATE,
+            };
+            plan.Add(
+                new ChildStep { Kind = StepKind.Mount, Path = CStrings.From("/"), Other = CStrings.From("none"), Flags = Libc.MS_REC | propagation },
+                $"make / {options.Propagation} (mount propagation)");
+        }
+
+        if (options.MountProc is string procDir)
+        {
+            // Mounted by the new pid namespace's init (this step runs before it forks), so it shows that namespace.
+            plan.Add(
+                new ChildStep
+                {
+                    Kind = StepKind.Mount,
+                    Path = CStrings.From(procDir),
+                    Other = CStrings.From("proc"),
+                    Text = CStrings.From("proc"),
+                    Flags = Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC,
+                },
+                $"mount proc on {procDir}");
+        }
+    }
+
+    /// <summary>Steps of the program's own process, just before exec.</summary>
+    private static void AddProgramSetup(ChildPlan plan, Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    {
         plan.Add(new ChildStep { Kind = StepKind.NewProcessGroup }, "setpgid for the program");
         if (onTerminal)
         {
@@ -67,7 +122,6 @@ internal static unsafe class Launcher
 
         plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = originalMask }, "restore the signal mask");
         plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {options.Program}");
-        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), null, _ => { });
     }
 
     /// <summary>argv, the environment and the PATH candidates as C data, before any fork.</summary>

@@ -23,14 +23,16 @@ internal unsafe struct SupervisorConfig
     /// <summary>A bit per exit code 0–255 that --remap-exit turns into 0.</summary>
     public fixed ulong RemapExit[4];
 
-    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit)
+    /// <param name="forwardsToInit">The main child is pid1's own init of a new pid namespace: it gets the
+    /// signals itself (it has no process group to signal) and applies --kill-group, --rewrite for the program.</param>
+    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit, bool forwardsToInit = false)
     {
         var config = new SupervisorConfig
         {
             MainPid = mainPid,
             GraceMilliseconds = options.GraceMilliseconds,
             Verbosity = options.Verbosity,
-            KillGroup = options.KillGroup,
+            KillGroup = options.KillGroup && !forwardsToInit,
             WaitAll = options.WaitAll,
             IsNamespaceInit = isNamespaceInit,
         };
@@ -39,7 +41,7 @@ internal unsafe struct SupervisorConfig
             config.Rewrite[signal] = signal;
         }
 
-        foreach ((int from, int to) in options.Rewrite)
+        foreach ((int from, int to) in forwardsToInit ? [] : options.Rewrite)
         {
             config.Rewrite[from] = to;
         }
