@@ -92,10 +92,10 @@ internal static unsafe class Supervisor
             return;
         }
 
-        if (KillRemaining(config, Libc.SIGTERM))
-        {
-            state.KillDeadline = Clock.MonotonicMilliseconds() + config.GraceMilliseconds;
-        }
+        // The deadline is set even when /proc showed nobody: a child may be between fork and its first
+        // /proc entry, and the loop only ends on ECHILD.
+        KillRemaining(config, Libc.SIGTERM);
+        state.KillDeadline = Clock.MonotonicMilliseconds() + config.GraceMilliseconds;
     }
 
     private static void Forward(in SupervisorConfig config, ref State state, int signal)
@@ -127,16 +127,17 @@ internal static unsafe class Supervisor
         Log(config, 2, result == 0 ? "forwarded signal "u8 : "could not forward signal "u8, target);
     }
 
-    /// <summary>Signals the remaining tree; false when there was nobody to signal.</summary>
-    private static bool KillRemaining(in SupervisorConfig config, int signal)
+    /// <summary>Signals what is left of the tree.</summary>
+    private static void KillRemaining(in SupervisorConfig config, int signal)
     {
         if (config.IsNamespaceInit)
         {
             // As PID 1 of a pid namespace, -1 means every process in it but pid1.
-            return Libc.kill(-1, signal) == 0;
+            Libc.kill(-1, signal);
+            return;
         }
 
-        return ProcTree.SignalDescendants(Libc.getpid(), signal) > 0;
+        ProcTree.SignalDescendants(Libc.getpid(), signal);
     }
 
     /// <summary>sigtimedwait until the deadline (0: none); −EAGAIN when it passed.</summary>
