@@ -165,7 +165,7 @@ public sealed class CatalogField
         string name = parts[1];
         int offset = int.Parse(parts[2].TrimStart('@'), System.Globalization.CultureInfo.InvariantCulture);
         bool named = !name.StartsWith("(", StringComparison.Ordinal);
-        name = name.Trim('(', ')');
+        name = name.Replace("(", string.Empty).Replace(")", string.Empty);
         int length = 0;
         int bracket = name.IndexOf('[');
         if (bracket >= 0)
