@@ -37,13 +37,17 @@ internal static class GeneratorHarness
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray();
 
-    /// <summary>A declarations file naming every function, constant and struct of the catalog.</summary>
+    /// <summary>
+    /// A declarations file naming every function, constant and struct of the catalog. A struct that shares
+    /// its name with a function (sigaction, statx) is listed once: the function brings it along.
+    /// </summary>
     public static string AllNames() => string.Join(
         "\n",
         new[] { "# every name the catalog knows" }
             .Concat(Catalog.AllFunctions.Select(f => f.Name))
             .Concat(Catalog.AllConstants.Select(c => c.Name))
-            .Concat(Catalog.AllStructs.Select(s => s.Name))) + "\n";
+            .Concat(Catalog.AllStructs.Select(s => s.Name))
+            .Distinct(StringComparer.Ordinal)) + "\n";
 
     public static string ReadFixture(string name, [CallerFilePath] string caller = "") =>
         File.ReadAllText(Path.Combine(Path.GetDirectoryName(caller)!, "Fixtures", name));
