@@ -69,7 +69,7 @@ public sealed class CatalogTests
     }
 
     [Fact]
-    public void Structs_Fields_HaveKnownTypesAreAlignedAndLieInsideTheStruct()
+    public void Structs_Fields_AreKnownAlignedAndInsideTheStruct()
     {
         var wrong = new List<string>();
         foreach (CatalogStruct s in Catalog.AllStructs)

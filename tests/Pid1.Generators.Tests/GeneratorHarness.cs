@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -49,10 +48,23 @@ internal static class GeneratorHarness
             .Concat(Catalog.AllStructs.Select(s => s.Name))
             .Distinct(StringComparer.Ordinal)) + "\n";
 
-    public static string ReadFixture(string name, [CallerFilePath] string caller = "") =>
-        File.ReadAllText(Path.Combine(Path.GetDirectoryName(caller)!, "Fixtures", name));
+    /// <summary>The source folder of this project (golden files are rewritten there), found upwards from the test binaries.</summary>
+    public static readonly string ProjectDirectory = FindProjectDirectory();
 
-    public static string ProjectDirectory([CallerFilePath] string caller = "") => Path.GetDirectoryName(caller)!;
+    public static string ReadFixture(string name) => File.ReadAllText(Path.Combine(ProjectDirectory, "Fixtures", name));
+
+    private static string FindProjectDirectory()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Pid1.Generators.Tests.csproj")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Pid1.Generators.Tests.csproj not found above " + AppContext.BaseDirectory);
+    }
 
     public static AdditionalText Declarations(string text) => new InMemoryAdditionalText(DeclarationsPath, text);
 

@@ -9,7 +9,7 @@ namespace Pid1.Generators.Tests;
 /// <summary>The emitted text, file by file, against Golden/. <c>PID1_UPDATE_GOLDEN=1</c> rewrites the golden files.</summary>
 public sealed class GoldenTests
 {
-    private static readonly string GoldenDirectory = Path.Combine(GeneratorHarness.ProjectDirectory(), "Golden");
+    private static readonly string GoldenDirectory = Path.Combine(GeneratorHarness.ProjectDirectory, "Golden");
 
     [Fact]
     public void Emit_SmallFixture_MatchesGoldenFiles()
