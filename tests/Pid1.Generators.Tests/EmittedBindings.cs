@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -12,22 +13,23 @@ namespace Pid1.Generators.Tests;
 /// <summary>A struct as the runtime lays it out: its size and the offset of each field.</summary>
 internal sealed record EmittedStruct(string Name, int Size, IReadOnlyDictionary<string, int> Offsets);
 
+/// <summary>Every <c>const</c> of <c>Libc</c> with its value (int, uint, long, ulong or short), and every struct.</summary>
+internal sealed record EmittedBindingSet(IReadOnlyDictionary<string, object> Constants, IReadOnlyList<EmittedStruct> Structs);
+
 /// <summary>
-/// The bindings for every catalog name, for this machine's architecture, compiled and loaded: the values and
-/// layouts the runtime really sees, read by reflection, to be held against the headers and against Tmds.LibC.
+/// The bindings for every catalog name, compiled and loaded: the values and layouts the runtime really sees,
+/// read by reflection, to be held against the headers and against Tmds.LibC.
 /// </summary>
 internal static class EmittedBindings
 {
-    private static readonly Lazy<(IReadOnlyDictionary<string, object> Constants, IReadOnlyList<EmittedStruct> Structs)> Loaded = new(Load);
+    private static readonly ConcurrentDictionary<string, Lazy<EmittedBindingSet>> Sets = new(StringComparer.Ordinal);
 
-    /// <summary>Every <c>const</c> of <c>Libc</c> with its value (int, uint, long, ulong or short).</summary>
-    public static IReadOnlyDictionary<string, object> Constants => Loaded.Value.Constants;
+    /// <summary>The bindings emitted for a RuntimeIdentifier, compiled and read once per test run.</summary>
+    public static EmittedBindingSet For(string rid) => Sets.GetOrAdd(rid, r => new Lazy<EmittedBindingSet>(() => Load(r))).Value;
 
-    public static IReadOnlyList<EmittedStruct> Structs => Loaded.Value.Structs;
-
-    private static (IReadOnlyDictionary<string, object>, IReadOnlyList<EmittedStruct>) Load()
+    private static EmittedBindingSet Load(string rid)
     {
-        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.AllNames(), GeneratorHarness.HostRid);
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.AllNames(), rid);
         if (!result.Diagnostics.IsEmpty)
         {
             throw new InvalidOperationException(string.Join("\n", result.Diagnostics));
@@ -50,7 +52,7 @@ internal static class EmittedBindings
                     t.GetFields(BindingFlags.Public | BindingFlags.Instance)
                         .ToDictionary(f => f.Name, f => (int)Marshal.OffsetOf(t, f.Name), StringComparer.Ordinal)))
                 .ToList();
-            return (constants, structs);
+            return new EmittedBindingSet(constants, structs);
         }
         finally
         {

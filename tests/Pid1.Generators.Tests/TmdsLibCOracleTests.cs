@@ -1,76 +1,101 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using Tmds.Linux;
+using System.Runtime.Loader;
 using Xunit;
 
 namespace Pid1.Generators.Tests;
 
 /// <summary>
-/// Tmds.LibC, whose values are tested against the headers in its own repository, as a second opinion:
-/// every name both define must agree. The minimum counts keep the test from passing on an empty overlap.
+/// Tmds.LibC, whose values are tested against the headers in its own repository, as a second opinion for
+/// each architecture: every name both define must agree. The minimum counts keep the test from passing on
+/// an empty overlap.
 /// </summary>
 public sealed class TmdsLibCOracleTests
 {
     private const int MinimumConstantsCompared = 200;
     private const int MinimumStructsCompared = 8;
 
-    [Fact]
-    public void Catalog_ConstantsTmdsLibCAlsoDefines_HaveTheSameValues()
+    [Theory]
+    [InlineData(GeneratorHarness.X64)]
+    [InlineData(GeneratorHarness.Arm64)]
+    public void Catalog_ConstantsTmdsLibCAlsoDefines_HaveTheSameValues(string rid)
     {
         var mismatches = new List<string>();
         int compared = 0;
-        foreach ((string name, object ours) in EmittedBindings.Constants)
+        WithTmdsLibC(rid, libc =>
         {
-            if (TmdsValue(name) is not { } theirs)
+            foreach ((string name, object ours) in EmittedBindings.For(rid).Constants)
             {
-                continue;
-            }
+                if (ValueOf(libc, name) is not { } theirs)
+                {
+                    continue;
+                }
 
-            compared++;
-            if (!SameValue(ours, theirs))
-            {
-                mismatches.Add($"{name}: catalog {ours} ({ours.GetType().Name}), Tmds.LibC {theirs} ({theirs.GetType().Name})");
+                compared++;
+                if (!SameValue(ours, theirs))
+                {
+                    mismatches.Add($"{name}: catalog {ours} ({ours.GetType().Name}), Tmds.LibC {theirs} ({theirs.GetType().Name})");
+                }
             }
-        }
+        });
 
-        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
-        Assert.True(compared >= MinimumConstantsCompared, $"only {compared} constants were compared with Tmds.LibC");
+        Assert.True(mismatches.Count == 0, $"{rid}:\n" + string.Join("\n", mismatches));
+        Assert.True(compared >= MinimumConstantsCompared, $"{rid}: only {compared} constants were compared with Tmds.LibC");
     }
 
-    [Fact]
-    public void Catalog_StructsTmdsLibCAlsoDefines_HaveTheSameSize()
+    [Theory]
+    [InlineData(GeneratorHarness.X64)]
+    [InlineData(GeneratorHarness.Arm64)]
+    public void Catalog_StructsTmdsLibCAlsoDefines_HaveTheSameSize(string rid)
     {
         var mismatches = new List<string>();
         int compared = 0;
-        foreach (EmittedStruct ours in EmittedBindings.Structs)
+        WithTmdsLibC(rid, libc =>
         {
-            Type? theirs = typeof(LibC).Assembly.GetType("Tmds.Linux." + ours.Name);
-            if (theirs is null || !theirs.IsValueType)
+            foreach (EmittedStruct ours in EmittedBindings.For(rid).Structs)
             {
-                continue;
-            }
+                if (libc.Assembly.GetType("Tmds.Linux." + ours.Name) is not { IsValueType: true } theirs)
+                {
+                    continue;
+                }
 
-            compared++;
-            int size = SizeOf(theirs);
-            if (size != ours.Size)
-            {
-                mismatches.Add($"{ours.Name}: catalog {ours.Size} bytes, Tmds.LibC {size}");
+                compared++;
+                int size = SizeOf(theirs);
+                if (size != ours.Size)
+                {
+                    mismatches.Add($"{ours.Name}: catalog {ours.Size} bytes, Tmds.LibC {size}");
+                }
             }
-        }
+        });
 
-        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
-        Assert.True(compared >= MinimumStructsCompared, $"only {compared} structs were compared with Tmds.LibC");
+        Assert.True(mismatches.Count == 0, $"{rid}:\n" + string.Join("\n", mismatches));
+        Assert.True(compared >= MinimumStructsCompared, $"{rid}: only {compared} structs were compared with Tmds.LibC");
     }
 
-    /// <summary>The value of Tmds.Linux.LibC's field or property of that name, unwrapped from types such as <c>mode_t</c>.</summary>
-    private static object? TmdsValue(string name)
+    /// <summary>Loads the architecture's build of Tmds.LibC on its own, hands over its <c>Tmds.Linux.LibC</c>, unloads it.</summary>
+    private static void WithTmdsLibC(string rid, Action<Type> use)
+    {
+        var context = new AssemblyLoadContext("Tmds.LibC." + rid, isCollectible: true);
+        try
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "TmdsLibC", rid, "Tmds.LibC.dll");
+            use(context.LoadFromAssemblyPath(path).GetType("Tmds.Linux.LibC", throwOnError: true)!);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>The value of LibC's field or property of that name, unwrapped from types such as <c>mode_t</c>.</summary>
+    private static object? ValueOf(Type libc, string name)
     {
         const BindingFlags Static = BindingFlags.Public | BindingFlags.Static;
-        object? value = typeof(LibC).GetField(name, Static)?.GetValue(null)
-            ?? typeof(LibC).GetProperty(name, Static)?.GetValue(null);
+        object? value = libc.GetField(name, Static)?.GetValue(null) ?? libc.GetProperty(name, Static)?.GetValue(null);
         while (value is not null && !value.GetType().IsPrimitive)
         {
             FieldInfo single = value.GetType().GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance).Single();
