@@ -9,7 +9,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
-using Pid1.Generators;
 
 namespace Pid1.Generators.Tests;
 
@@ -36,6 +35,9 @@ internal static class GeneratorHarness
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray();
 
+    /// <summary>The source folder of this project (golden files are rewritten there), found upwards from the test binaries.</summary>
+    public static readonly string ProjectDirectory = FindProjectDirectory();
+
     /// <summary>
     /// A declarations file naming every function, constant and struct of the catalog. A struct that shares
     /// its name with a function (sigaction, statx) is listed once: the function brings it along.
@@ -48,23 +50,7 @@ internal static class GeneratorHarness
             .Concat(Catalog.AllStructs.Select(s => s.Name))
             .Distinct(StringComparer.Ordinal)) + "\n";
 
-    /// <summary>The source folder of this project (golden files are rewritten there), found upwards from the test binaries.</summary>
-    public static readonly string ProjectDirectory = FindProjectDirectory();
-
     public static string ReadFixture(string name) => File.ReadAllText(Path.Combine(ProjectDirectory, "Fixtures", name));
-
-    private static string FindProjectDirectory()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Pid1.Generators.Tests.csproj")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Pid1.Generators.Tests.csproj not found above " + AppContext.BaseDirectory);
-    }
 
     public static AdditionalText Declarations(string text) => new InMemoryAdditionalText(DeclarationsPath, text);
 
@@ -105,6 +91,19 @@ internal static class GeneratorHarness
         }
 
         return stream.ToArray();
+    }
+
+    private static string FindProjectDirectory()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Pid1.Generators.Tests.csproj")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Pid1.Generators.Tests.csproj not found above " + AppContext.BaseDirectory);
     }
 
     private sealed class InMemoryAdditionalText(string path, string text) : AdditionalText

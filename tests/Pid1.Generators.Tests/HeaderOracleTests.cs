@@ -25,13 +25,20 @@ public sealed class HeaderOracleTests
         Assert.Equal(Catalog.AllConstants.Count, bindings.Constants.Count);
         Assert.Equal(Catalog.AllStructs.Count, bindings.Structs.Count);
 
+        (int exitCode, string errors) = CheckWithGcc(TranslationUnits(bindings));
+
+        Assert.True(exitCode == 0, $"the catalog disagrees with the system headers (fix the catalog):\n{errors}");
+    }
+
+    /// <summary>One C file per header: its constants' values, its structs' sizes and named fields' offsets.</summary>
+    private static SortedDictionary<string, StringBuilder> TranslationUnits(EmittedBindingSet bindings)
+    {
         var units = new SortedDictionary<string, StringBuilder>(StringComparer.Ordinal);
         StringBuilder Unit(string header)
         {
             if (!units.TryGetValue(header, out StringBuilder? unit))
             {
-                unit = new StringBuilder()
-                    .Append("#define _GNU_SOURCE\n#include <stddef.h>\n")
+                unit = new StringBuilder("#define _GNU_SOURCE\n#include <stddef.h>\n")
                     .Append(CultureInfo.InvariantCulture, $"#include <{header}>\n\n");
                 units.Add(header, unit);
             }
@@ -41,35 +48,41 @@ public sealed class HeaderOracleTests
 
         foreach ((string name, object value) in bindings.Constants)
         {
-            Unit(Catalog.FindConstant(name)!.Header)
-                .Append(CultureInfo.InvariantCulture, $"_Static_assert({name} == {CLiteral(value)}, \"{name} == {CLiteral(value)}\");\n");
+            StaticAssert(Unit(Catalog.FindConstant(name)!.Header), $"{name} == {CLiteral(value)}");
         }
 
         foreach (EmittedStruct emitted in bindings.Structs)
         {
             CatalogStruct s = Catalog.FindStruct(emitted.Name)!;
-            StringBuilder unit = Unit(s.Header)
-                .Append(CultureInfo.InvariantCulture, $"_Static_assert(sizeof({s.CName}) == {emitted.Size}, \"sizeof({s.CName}) == {emitted.Size}\");\n");
+            StringBuilder unit = Unit(s.Header);
+            StaticAssert(unit, $"sizeof({s.CName}) == {emitted.Size}");
             foreach (CatalogField field in s.Fields.Where(f => f.IsNamedInC))
             {
-                int offset = emitted.Offsets[field.Name];
-                unit.Append(CultureInfo.InvariantCulture, $"_Static_assert(offsetof({s.CName}, {field.Name}) == {offset}, \"offsetof({s.CName}, {field.Name}) == {offset}\");\n");
+                StaticAssert(unit, $"offsetof({s.CName}, {field.Name}) == {emitted.Offsets[field.Name]}");
             }
         }
 
+        return units;
+    }
+
+    private static void StaticAssert(StringBuilder unit, string condition) =>
+        unit.Append(CultureInfo.InvariantCulture, $"_Static_assert({condition}, \"{condition}\");\n");
+
+    /// <summary>Writes the units to a temporary folder and has gcc check them all in one run.</summary>
+    private static (int ExitCode, string Errors) CheckWithGcc(SortedDictionary<string, StringBuilder> units)
+    {
         string directory = Directory.CreateTempSubdirectory("pid1-headers-").FullName;
         try
         {
-            var files = new List<string>();
+            var arguments = new List<string> { "-fsyntax-only", "-std=gnu11" };
             foreach ((string header, StringBuilder unit) in units)
             {
                 string file = Path.Combine(directory, header.Replace('/', '_').Replace(".h", ".c", StringComparison.Ordinal));
                 File.WriteAllText(file, unit.ToString());
-                files.Add(file);
+                arguments.Add(file);
             }
 
-            (int exitCode, string errors) = Gcc(new[] { "-fsyntax-only", "-std=gnu11" }.Concat(files));
-            Assert.True(exitCode == 0, $"the catalog disagrees with the system headers (fix the catalog):\n{errors}");
+            return Gcc(arguments);
         }
         finally
         {
@@ -89,7 +102,7 @@ public sealed class HeaderOracleTests
 
     private static (int ExitCode, string Errors) Gcc(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo("gcc") { RedirectStandardError = true };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -98,7 +111,7 @@ public sealed class HeaderOracleTests
         try
         {
             using Process gcc = Process.Start(start)!;
-            string errors = gcc.StandardError.ReadToEnd() + gcc.StandardOutput.ReadToEnd();
+            string errors = gcc.StandardError.ReadToEnd();
             gcc.WaitForExit();
             return (gcc.ExitCode, errors);
         }
