@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Xunit;
+
+namespace Pid1.Generators.Tests;
+
+/// <summary>
+/// The real headers are the authority: every emitted constant and struct layout becomes a C
+/// <c>_Static_assert</c>, and gcc must accept them all. One translation unit per header, because
+/// &lt;linux/…&gt; and glibc headers do not always mix.
+/// </summary>
+public sealed class HeaderOracleTests
+{
+    [Fact]
+    public void Catalog_EveryConstantAndLayout_MatchesTheSystemHeaders()
+    {
+        // gcc reads this machine's headers, so the bindings are those emitted for this machine.
+        EmittedBindingSet bindings = EmittedBindings.For(GeneratorHarness.HostRid);
+        Assert.Equal(Catalog.AllConstants.Count, bindings.Constants.Count);
+        Assert.Equal(Catalog.AllStructs.Count, bindings.Structs.Count);
+
+        (int exitCode, string errors) = CheckWithGcc(TranslationUnits(bindings));
+
+        Assert.True(exitCode == 0, $"the catalog disagrees with the system headers (fix the catalog):\n{errors}");
+    }
+
+    /// <summary>One C file per header: its constants' values, its structs' sizes and named fields' offsets.</summary>
+    private static SortedDictionary<string, StringBuilder> TranslationUnits(EmittedBindingSet bindings)
+    {
+        var units = new SortedDictionary<string, StringBuilder>(StringComparer.Ordinal);
+        StringBuilder Unit(string header)
+        {
+            if (!units.TryGetValue(header, out StringBuilder? unit))
+            {
+                unit = new StringBuilder("#define _GNU_SOURCE\n#include <stddef.h>\n")
+                    .Append(CultureInfo.InvariantCulture, $"#include <{header}>\n\n");
+                units.Add(header, unit);
+            }
+
+            return unit;
+        }
+
+        foreach ((string name, object value) in bindings.Constants)
+        {
+            StaticAssert(Unit(Catalog.FindConstant(name)!.Header), $"{name} == {CLiteral(value)}");
+        }
+
+        foreach (EmittedStruct emitted in bindings.Structs)
+        {
+            CatalogStruct s = Catalog.FindStruct(emitted.Name)!;
+            StringBuilder unit = Unit(s.Header);
+            StaticAssert(unit, $"sizeof({s.CName}) == {emitted.Size}");
+            foreach (CatalogField field in s.Fields.Where(f => f.IsNamedInC))
+            {
+                StaticAssert(unit, $"offsetof({s.CName}, {field.Name}) == {emitted.Offsets[field.Name]}");
+            }
+        }
+
+        return units;
+    }
+
+    private static void StaticAssert(StringBuilder unit, string condition) =>
+        unit.Append(CultureInfo.InvariantCulture, $"_Static_assert({condition}, \"{condition}\");\n");
+
+    /// <summary>Writes the units to a temporary folder and has gcc check them all in one run.</summary>
+    private static (int ExitCode, string Errors) CheckWithGcc(SortedDictionary<string, StringBuilder> units)
+    {
+        string directory = Directory.CreateTempSubdirectory("pid1-headers-").FullName;
+        try
+        {
+            var arguments = new List<string> { "-fsyntax-only", "-std=gnu11" };
+            foreach ((string header, StringBuilder unit) in units)
+            {
+                string file = Path.Combine(directory, header.Replace('/', '_').Replace(".h", ".c", StringComparison.Ordinal));
+                File.WriteAllText(file, unit.ToString());
+                arguments.Add(file);
+            }
+
+            return Gcc(arguments);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The value as a C literal of the same type, so the comparison is done in the type C# uses.</summary>
+    private static string CLiteral(object value) => value switch
+    {
+        ulong u => u.ToString(CultureInfo.InvariantCulture) + "ULL",
+        long l => l.ToString(CultureInfo.InvariantCulture) + "LL",
+        uint u => u.ToString(CultureInfo.InvariantCulture) + "U",
+        IFormattable other => other.ToString(null, CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException($"not a number: {value}"),
+    };
+
+    private static (int ExitCode, string Errors) Gcc(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("gcc") { RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using Process gcc = Process.Start(start)!;
+            string errors = gcc.StandardError.ReadToEnd();
+            gcc.WaitForExit();
+            return (gcc.ExitCode, errors);
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException("gcc is needed to check the catalog against the headers (apt-get install gcc): " + e.Message, e);
+        }
+    }
+}
