@@ -118,11 +118,14 @@ cmd_test() {
 }
 
 # trx_counts DIR: "passed failed skipped" summed over the <Counters> of every .trx file under DIR.
-# Errors, timeouts and aborts count as failures; VSTest counts skipped tests as notExecuted.
+# Errors, timeouts and aborts count as failures; a skipped test is counted in total but not in executed.
 trx_counts() {
-    find "$1" -name '*.trx' -exec grep -ho '<Counters [^>]*>' {} + 2>/dev/null | awk '
-        { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) { gsub(/[^0-9]/, "", kv[2]); n[kv[1]] += kv[2] } }
-        END { printf "%d %d %d\n", n["passed"], n["failed"] + n["error"] + n["timeout"] + n["aborted"], n["notExecuted"] }'
+    { find "$1" -name '*.trx' -exec cat {} + 2>/dev/null || true; } | awk '
+        match($0, /<Counters [^>]*>/) {
+            m = split(substr($0, RSTART, RLENGTH), attr, /[ ="]+/) # <Counters name value name value ... />
+            for (i = 2; i < m; i += 2) n[attr[i]] += attr[i + 1]
+        }
+        END { printf "%d %d %d\n", n["passed"], n["failed"] + n["error"] + n["timeout"] + n["aborted"], n["total"] - n["executed"] }'
 }
 
 # summary_counts LOG: "passed failed skipped" from the last "N passed, M failed[, K skipped]" line of a
