@@ -28,6 +28,11 @@ internal static class Echo
             {
                 return;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up between the handshake and accept(2): its loss, not the listener's.
+                continue;
+            }
 
             // One task per client: a slow or silent client never holds up the others or the accept loop.
             _ = EchoStream(client, stop);
