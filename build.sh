@@ -95,10 +95,12 @@ need_apt() {
 cmd_test() {
     need_apt "${TEST_PACKAGES[@]}"
     cmd_build
-    local ok=1 results="$OUT/test-results"
+    local ok=1 results="$OUT/test-results" solution=Pid1.sln
+    [ -f "$solution" ] || solution=Pid1.slnx # what `dotnet new sln` makes since SDK 10
+    [ -f "$solution" ] || die "Pid1.sln not found: no test projects to run"
     rm -rf "$results"
-    log "dotnet test"
-    dotnet test Pid1.sln -c "$CONFIG" --logger "console;verbosity=normal" --logger trx --results-directory "$results" || ok=
+    log "dotnet test $solution"
+    dotnet test "$solution" -c "$CONFIG" --logger "console;verbosity=normal" --logger trx --results-directory "$results" || ok=
     local passed failed skipped
     read -r passed failed skipped < <(trx_counts "$results")
 
