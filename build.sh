@@ -16,7 +16,7 @@ log() { printf '==> %s\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,7s/^# \{0,1\}//p' "$0"
+    sed -n '2,/^set /s/^# \{0,1\}//p' "$0"
 }
 
 # --- build -------------------------------------------------------------------------------------------
@@ -63,9 +63,11 @@ describe() {
 # A dynamic binary dies in an empty root; readelf (binutils, which the AOT link needs anyway) tells
 # without depending on file(1): a static executable has neither an interpreter nor a dynamic section.
 require_static() {
-    local f
+    local f headers
     for f in "$@"; do
-        if readelf -lW "$f" | grep -qE '^ *(INTERP|DYNAMIC) '; then
+        # Captured, not piped: grep -q quitting early must not fail the check.
+        headers=$(readelf -lW "$f" 2>&1) || die "$f is not an ELF executable: $headers"
+        if grep -qE '^ *(INTERP|DYNAMIC) ' <<<"$headers"; then
             die "$f is not statically linked"
         fi
     done
@@ -76,9 +78,11 @@ require_static() {
 # need_apt PKG...: install the packages dpkg does not list as installed (apt-get update once, first).
 apt_updated=
 need_apt() {
-    local pkg missing=()
+    local pkg status missing=()
     for pkg in "$@"; do
-        dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$pkg")
+        # Captured, not piped into grep -q: a SIGPIPE'd dpkg would make an installed package look missing.
+        status=$(dpkg -s "$pkg" 2>/dev/null) || true
+        [[ $status == *$'\nStatus: install ok installed'* ]] || missing+=("$pkg")
     done
     [ ${#missing[@]} -gt 0 ] || return 0
     command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no apt-get to install them"
@@ -223,14 +227,13 @@ wait_for_exit() {
 # On any exit while the demo runs: kill pid1 and whatever it left, i.e. every process of its session.
 stop_demo() {
     [ -n "$demo_pid" ] || return 0
-    local stat fields
+    local stat fields session
     for stat in /proc/[0-9]*/stat; do
         fields=$(cat "$stat" 2>/dev/null) || continue
         fields=${fields##*) } # after "pid (comm) ": state ppid pgrp session ...
         read -r _ _ _ session _ <<<"$fields"
         if [ "$session" = "$demo_pid" ]; then
-            stat=${stat#/proc/}
-            kill -KILL "${stat%/stat}" 2>/dev/null || true
+            kill -KILL "${stat//[^0-9]/}" 2>/dev/null || true
         fi
     done
     wait "$demo_pid" 2>/dev/null || true
