@@ -19,7 +19,7 @@ internal static class SocketActivation
         string? pid = Environment.GetEnvironmentVariable("LISTEN_PID");
         string? count = Environment.GetEnvironmentVariable("LISTEN_FDS");
         string? names = Environment.GetEnvironmentVariable("LISTEN_FDNAMES");
-        // Consumed either way, like sd_listen_fds(1): nothing this process starts may take them for its own.
+        // Consumed either way, as sd_listen_fds(3) does when asked to: nothing this process starts may take them.
         // The BCL keeps its own copy of the environment, and that copy is what a child would inherit.
         Environment.SetEnvironmentVariable("LISTEN_PID", null);
         Environment.SetEnvironmentVariable("LISTEN_FDS", null);
@@ -37,7 +37,7 @@ internal static class SocketActivation
         }
 
         string[] fdNames = names?.Split(':') ?? [];
-        var listeners = new List<Listener>(fds);
+        var listeners = new List<Listener>(); // not sized by fds: the count is not trusted yet
         for (int i = 0; i < fds; i++)
         {
             listeners.Add(Adopt(FirstFd + i, i < fdNames.Length ? fdNames[i] : null));
