@@ -30,7 +30,7 @@ internal static class CommandLine
         ["ipc"] = Libc.CLONE_NEWIPC,
         ["net"] = Libc.CLONE_NEWNET,
         ["pid"] = Libc.CLONE_NEWPID,
-        ["user"] = Libc.CLONE_NEWUSER,
+        ["userns"] = Libc.CLONE_NEWUSER,
         ["cgroup"] = Libc.CLONE_NEWCGROUP,
         ["time"] = Libc.CLONE_NEWTIME,
     };
@@ -225,7 +225,8 @@ internal static class CommandLine
         Namespace("ipc", 'i'),
         Namespace("net", 'n'),
         Namespace("pid", 'p'),
-        Namespace("user", 'U'),
+        // unshare's long name --user would clash with --user USER[:GROUP] (the identity DESIGN gives it).
+        Namespace("userns", 'U'),
         Namespace("cgroup", 'C'),
         Namespace("time", 'T'),
         new("fork", 'f', Arg.None, false, (o, _) => o),
