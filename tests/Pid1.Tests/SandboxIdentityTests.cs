@@ -129,12 +129,12 @@ public class SandboxIdentityTests
     [Fact]
     public void Combine_RootAndRange_PunchesHoleOnBothSides()
     {
-        // Caller 1000 → 0; range 0..9 ↔ 995..1004: inner 0 and outer 1000 are taken, so 8 ids remain in 3 pieces.
+        // Caller 1000 → 0; range 0..9 ↔ 995..1004: inner 0 and outer 1000 are taken, so the range keeps 9 ids.
         IReadOnlyList<IdMap> maps = UserNamespace.Combine(0, 1000, new IdMap(0, 995, 10));
         Assert.Equal(
-            [new IdMap(0, 1000, 1), new IdMap(1, 995, 5), new IdMap(6, 1001, 3)],
+            [new IdMap(0, 1000, 1), new IdMap(1, 995, 5), new IdMap(6, 1001, 4)],
             maps);
-        Assert.Equal(9u, maps.Sum(m => m.Count));
+        Assert.Equal(10u, maps.Sum(m => m.Count));
     }
 
     [Fact]

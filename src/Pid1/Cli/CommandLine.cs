@@ -31,7 +31,7 @@ internal static class CommandLine
         ["net"] = Libc.CLONE_NEWNET,
         ["pid"] = Libc.CLONE_NEWPID,
         ["userns"] = Libc.CLONE_NEWUSER,
-        ["cgroup"] = Libc.CLONE_NEWCGROUP,
+        ["cgroupns"] = Libc.CLONE_NEWCGROUP,
         ["time"] = Libc.CLONE_NEWTIME,
     };
 
@@ -225,9 +225,9 @@ internal static class CommandLine
         Namespace("ipc", 'i'),
         Namespace("net", 'n'),
         Namespace("pid", 'p'),
-        // unshare's long name --user would clash with --user USER[:GROUP] (the identity DESIGN gives it).
+        // unshare's long names --user and --cgroup would clash with --user USER[:GROUP] and --cgroup NAME.
         Namespace("userns", 'U'),
-        Namespace("cgroup", 'C'),
+        Namespace("cgroupns", 'C'),
         Namespace("time", 'T'),
         new("fork", 'f', Arg.None, false, (o, _) => o),
         new("unshare-all", '\0', Arg.None, false, (o, _) => o with { UnshareAll = true }),
