@@ -192,10 +192,13 @@ internal static unsafe class UserNamespace
             throw new SetupException($"run {string.Join(' ', argv)} (package uidmap)", result);
         }
 
-        int status;
-        while (Libc.waitpid(pid, &status, 0) == -Libc.EINTR)
+        int status = 0;
+        int waited;
+        while ((waited = Libc.waitpid(pid, &status, 0)) == -Libc.EINTR)
         {
         }
+
+        Check.Ok(waited, $"wait for {helper}");
 
         if (status != 0)
         {

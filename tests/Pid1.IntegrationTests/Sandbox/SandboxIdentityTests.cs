@@ -33,6 +33,16 @@ public class SandboxIdentityTests
     }
 
     [Fact]
+    public void User_PasswdSymlinkedAbsolutely_ResolvesInsideTheNewRoot()
+    {
+        string root = NewRoot();
+        File.Move(Path.Join(root, "etc/passwd"), Path.Join(root, "etc/passwd.image"));
+        File.CreateSymbolicLink(Path.Join(root, "etc/passwd"), "/etc/passwd.image");
+        RunResult r = SandboxTools.Run("-R", root, "--user", "alice", "/bin/busybox", "id", "-u");
+        Assert.Equal("4242\n", r.Stdout);
+    }
+
+    [Fact]
     public void User_NotInTheNewRoot_Is125NamingUserAndFile()
     {
         string root = NewRoot();
