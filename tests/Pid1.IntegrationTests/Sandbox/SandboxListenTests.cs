@@ -18,13 +18,18 @@ public class SandboxListenTests
         string? ready = pid1.StandardOutput.ReadLine();
         Assert.Equal($"ready fds=1 names=tcp-{port} uid=65534 cloexec=0 fd4-open=0 type=tcp-listening", ready);
 
-        using var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, port);
-        NetworkStream stream = client.GetStream();
-        stream.Write(Encoding.ASCII.GetBytes("hello from the host\n"));
-        var reply = new byte[64];
-        int n = stream.Read(reply);
-        Assert.Equal("hello from the host\n", Encoding.ASCII.GetString(reply, 0, n));
+        Assert.Equal("hello from the host\n", Exchange(port, "hello from the host\n"));
+        Assert.True(pid1.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, pid1.ExitCode);
+    }
+
+    [Fact]
+    public void Listen_Unprivileged_InItsOwnUserAndNetworkNamespace()
+    {
+        int port = SandboxTools.FreePort();
+        using Process pid1 = Pid1Binary.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", SandboxTools.Pid1, "-r", "-n", "--listen", $"127.0.0.1:{port}", SandboxTools.Probe, "serve"]);
+        Assert.Equal($"ready fds=1 names=tcp-{port} uid=0 cloexec=0 fd4-open=0 type=tcp-listening", pid1.StandardOutput.ReadLine());
+        Assert.Equal("echo\n", Exchange(port, "echo\n"));
         Assert.True(pid1.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Equal(0, pid1.ExitCode);
     }
@@ -91,5 +96,17 @@ public class SandboxListenTests
         Assert.Throws<SocketException>(() => new TcpListener(IPAddress.IPv6Any, port).Start());
         pid1.StandardInput.Close();
         Assert.True(pid1.WaitForExit(TimeSpan.FromSeconds(20)));
+    }
+
+    /// <summary>Sends <paramref name="text"/> to 127.0.0.1:<paramref name="port"/> and returns the reply.</summary>
+    private static string Exchange(int port, string text)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, port);
+        NetworkStream stream = client.GetStream();
+        stream.Write(Encoding.ASCII.GetBytes(text));
+        var reply = new byte[256];
+        int n = stream.Read(reply);
+        return Encoding.ASCII.GetString(reply, 0, n);
     }
 }
