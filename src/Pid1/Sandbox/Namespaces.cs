@@ -6,7 +6,10 @@ namespace Pid1.Sandbox;
 
 /// <summary>
 /// What a fresh namespace needs before anything else runs in it: the UTS names, and `lo` up in a new network
-/// namespace (it starts down, so even 127.0.0.1 would be unreachable).
+/// namespace (it starts down, so even 127.0.0.1 would be unreachable). The namespaces themselves come from
+/// clone3's flags, which is also why -T works: unshare(CLONE_NEWTIME) would move only the caller's future
+/// children, but clone3 puts the child itself into the new time namespace. Its clock offsets stay 0: the
+/// kernel accepts /proc/PID/timens_offsets only before the first process enters the namespace.
 /// </summary>
 internal static unsafe class Namespaces
 {
