@@ -30,8 +30,8 @@ internal static class CommandLine
         ["ipc"] = Libc.CLONE_NEWIPC,
         ["net"] = Libc.CLONE_NEWNET,
         ["pid"] = Libc.CLONE_NEWPID,
-        ["user"] = Libc.CLONE_NEWUSER,
-        ["cgroup"] = Libc.CLONE_NEWCGROUP,
+        ["userns"] = Libc.CLONE_NEWUSER,
+        ["cgroupns"] = Libc.CLONE_NEWCGROUP,
         ["time"] = Libc.CLONE_NEWTIME,
     };
 
@@ -225,8 +225,9 @@ internal static class CommandLine
         Namespace("ipc", 'i'),
         Namespace("net", 'n'),
         Namespace("pid", 'p'),
-        Namespace("user", 'U'),
-        Namespace("cgroup", 'C'),
+        // unshare's long names --user and --cgroup would clash with --user USER[:GROUP] and --cgroup NAME.
+        Namespace("userns", 'U'),
+        Namespace("cgroupns", 'C'),
         Namespace("time", 'T'),
         new("fork", 'f', Arg.None, false, (o, _) => o),
         new("unshare-all", '\0', Arg.None, false, (o, _) => o with { UnshareAll = true }),

@@ -1,4 +1,5 @@
 using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Init;
 
@@ -19,7 +20,7 @@ internal static unsafe class ChildExecutor
     {
         for (int i = 0; i < count; i++)
         {
-            int result = Execute(ref steps[i], errorFd);
+            int result = Execute(ref steps[i], ref errorFd);
             if (result < 0)
             {
                 Fail(errorFd, i, -result, steps[i].Kind == StepKind.Exec ? ExitCodes.ForExec(-result) : ExitCodes.SetupFailed);
@@ -29,14 +30,28 @@ internal static unsafe class ChildExecutor
         Fail(errorFd, count, Libc.EINVAL, ExitCodes.SetupFailed);
     }
 
-    private static int Execute(ref ChildStep step, int errorFd) => step.Kind switch
+    private static int Execute(ref ChildStep step, ref int errorFd) => step.Kind switch
     {
         StepKind.WaitForParent => WaitForParent((int)step.Number),
         StepKind.Mount => Libc.mount(step.Other, step.Path, step.Text, step.Flags, step.Data),
         StepKind.ForkSupervised => ForkSupervised((SupervisorConfig*)step.Data, errorFd),
         StepKind.NewProcessGroup => Libc.setpgid(0, 0),
         StepKind.TakeTerminal => Libc.tcsetpgrp(Libc.STDIN_FILENO, Libc.getpid()),
-        StepKind.ParentDeathSignal => Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)step.Number, 0, 0, 0),
+        StepKind.ParentDeathSignal => Namespaces.SetParentDeathSignal((int)step.Number, (int)step.Flags),
+        StepKind.SetHostname => Libc.sethostname(step.Path, (nuint)step.Number),
+        StepKind.SetDomainname => Libc.setdomainname(step.Path, (nuint)step.Number),
+        StepKind.LoopbackUp => Namespaces.BringUpLoopback(),
+        StepKind.Prctl => Libc.prctl((int)step.Number, step.Flags, 0, 0, 0),
+        StepKind.SetRlimit => Identity.SetRlimit((int)step.Number, (rlimit*)step.Data),
+        StepKind.DropBounding => Capabilities.DropBounding(step.Flags, (int)step.Number),
+        StepKind.SetGroups => Identity.SetGroups(step.Number, (uint*)step.Data),
+        StepKind.SetGid => Identity.SetGid(step.Number),
+        StepKind.SetUid => Identity.SetUid(step.Number),
+        StepKind.CheckIds => Identity.CheckDrop(step.Number, step.Flags),
+        StepKind.SetCapabilities => Capabilities.SetAll(step.Flags),
+        StepKind.RaiseAmbient => Capabilities.RaiseAmbient(step.Flags, (int)step.Number),
+        StepKind.PermittedToAmbient => Capabilities.PermittedToAmbient((int)step.Number),
+        StepKind.PassListenFds => Listen.PassFds((int*)step.Data, (int)step.Number, step.Text, ref errorFd),
         StepKind.RestoreSignals => RestoreSignals((sigset_t*)step.Data),
         StepKind.Exec => Exec((ExecSpec*)step.Data),
         _ => -Libc.EINVAL,

@@ -21,11 +21,56 @@ internal enum StepKind
     /// <summary>tcsetpgrp on stdin: the child's group takes the terminal's foreground.</summary>
     TakeTerminal,
 
-    /// <summary>prctl(PR_SET_PDEATHSIG, Number): the child gets a signal when its parent dies.</summary>
+    /// <summary>
+    /// prctl(PR_SET_PDEATHSIG, Number): the child gets a signal when its parent dies; if the parent is no
+    /// longer the pid in Flags (0: no check), it already died and the signal is raised at once.
+    /// </summary>
     ParentDeathSignal,
 
     /// <summary>Restores the signal mask pid1 inherited (hazard 9) and SIGPIPE's default disposition.</summary>
     RestoreSignals,
+
+    /// <summary>sethostname(Path, Number bytes) in the new UTS namespace.</summary>
+    SetHostname,
+
+    /// <summary>setdomainname(Path, Number bytes) in the new UTS namespace.</summary>
+    SetDomainname,
+
+    /// <summary>`lo` up in the new network namespace (SIOCSIFFLAGS).</summary>
+    LoopbackUp,
+
+    /// <summary>prctl(Number, Flags, 0, 0, 0).</summary>
+    Prctl,
+
+    /// <summary>setrlimit(Number, (rlimit*)Data).</summary>
+    SetRlimit,
+
+    /// <summary>PR_CAPBSET_DROP each capability 0..Number not in the mask Flags.</summary>
+    DropBounding,
+
+    /// <summary>setgroups(Number, (gid_t*)Data).</summary>
+    SetGroups,
+
+    /// <summary>setresgid(Number, Number, Number).</summary>
+    SetGid,
+
+    /// <summary>setresuid(Number, Number, Number).</summary>
+    SetUid,
+
+    /// <summary>Fails unless every uid is Number (−1: any) and every gid is Flags (all ones: any).</summary>
+    CheckIds,
+
+    /// <summary>capset: effective = permitted = inheritable = the mask Flags.</summary>
+    SetCapabilities,
+
+    /// <summary>PR_CAP_AMBIENT_RAISE each capability 0..Number in the mask Flags.</summary>
+    RaiseAmbient,
+
+    /// <summary>--keep-caps: the permitted set becomes inheritable and ambient (capabilities 0..Number).</summary>
+    PermittedToAmbient,
+
+    /// <summary>The --listen sockets (int* Data, Number of them) become fds 3…; LISTEN_PID's digits go to Text.</summary>
+    PassListenFds,
 
     /// <summary>execve each candidate path in turn (a PATH search made before fork); the last step.</summary>
     Exec,

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Init;
 
@@ -59,8 +60,18 @@ internal static unsafe class Launcher
     private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
     {
         var plan = new ChildPlan();
-        AddNamespaceSetup(plan, options);
         bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+        UserMaps? maps = UserNamespace.Plan(options, Libc.geteuid(), Libc.getegid(), relative => RootFile.ReadIfExists("/", relative));
+        if (options.KillChild != 0 && newPidNamespace)
+        {
+            // The pid namespace's init: set before waiting, so a parent that dies in between shows as EOF there.
+            plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
+        }
+
+        Pipe sync = Pipe.Create("the child's start signal");
+        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps)");
+        Namespaces.AddSetup(plan, options);
+        AddNamespaceSetup(plan, options);
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
@@ -68,8 +79,15 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
         }
 
-        AddProgramSetup(plan, options, exec, originalMask, onTerminal);
-        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), null, _ => { });
+        int[] sockets = AddProgramSetup(plan, options, exec, originalMask, onTerminal, maps);
+        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), sync, pid =>
+        {
+            Listen.CloseParentCopies(sockets);
+            if (maps is not null)
+            {
+                UserNamespace.WriteMaps(pid, maps);
+            }
+        });
     }
 
     /// <summary>Steps that shape the namespaces; they run before the pid namespace's init forks the program.</summary>
@@ -106,8 +124,8 @@ internal static unsafe class Launcher
         }
     }
 
-    /// <summary>Steps of the program's own process, just before exec.</summary>
-    private static void AddProgramSetup(ChildPlan plan, Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    /// <summary>Steps of the program's own process, just before exec; returns pid1's copies of the --listen sockets.</summary>
+    private static int[] AddProgramSetup(ChildPlan plan, Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, UserMaps? maps)
     {
         plan.Add(new ChildStep { Kind = StepKind.NewProcessGroup }, "setpgid for the program");
         if (onTerminal)
@@ -115,20 +133,26 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.TakeTerminal }, "tcsetpgrp on stdin");
         }
 
+        Identity.AddSteps(plan, options, maps);
         if (options.KillChild != 0)
         {
-            plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
+            // After the identity steps: a change of the effective uid or gid clears the parent-death signal.
+            int parent = (options.Namespaces & Libc.CLONE_NEWPID) != 0 ? 1 : Libc.getpid();
+            plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild, Flags = (ulong)parent }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
         }
 
+        int[] sockets = Listen.AddSteps(plan, options.Listen, exec);
         plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = originalMask }, "restore the signal mask");
         plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {options.Program}");
+        return sockets;
     }
 
     /// <summary>argv, the environment and the PATH candidates as C data, before any fork.</summary>
     private static ExecSpec* MarshalExec(Options options)
     {
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .Select(e => $"{e.Key}={e.Value}")
+        var environment = Listen.Environment(
+            Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().Select(e => $"{e.Key}={e.Value}"),
+            options.Listen)
             .Order(StringComparer.Ordinal)
             .ToArray();
         string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : DefaultPath;
