@@ -25,6 +25,7 @@ public static partial class Catalog
         F("unistd.h", "int unlink(const char *pathname)"),
         F("unistd.h", "int rmdir(const char *pathname)"),
         F("unistd.h", "int symlink(const char *target, const char *linkpath)"),
+        F("unistd.h", "int symlinkat(const char *target, int newdirfd, const char *linkpath)"),
         F("unistd.h", "int chown(const char *pathname, uid_t owner, gid_t group)"),
         F("unistd.h", "int fchown(int fd, uid_t owner, gid_t group)"),
         F("unistd.h", "int sethostname(const char *name, size_t len)"),
@@ -64,6 +65,7 @@ public static partial class Catalog
         F("sys/stat.h", "int chmod(const char *pathname, mode_t mode)"),
         F("sys/stat.h", "int fchmod(int fd, mode_t mode)"),
         F("sys/stat.h", "mode_t umask(mode_t mask)", ErrorConvention.None),
+        F("sys/statvfs.h", "int statvfs(const char *path, struct statvfs *buf)"),
         F("sys/stat.h", "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)"),
 
         // sys/wait.h, signal.h

@@ -18,6 +18,7 @@ public static partial class Catalog
             "uint stx_mask @0", "uint stx_uid @20", "uint stx_gid @24", "ushort stx_mode @28", "ulong stx_ino @32",
             "ulong stx_size @40", "uint stx_rdev_major @128", "uint stx_rdev_minor @132",
             "uint stx_dev_major @136", "uint stx_dev_minor @140", "ulong stx_mnt_id @144"),
+        S("statvfs", "sys/statvfs.h", "struct statvfs", 112, "ulong f_flag @72"),
         S("clone_args", "linux/sched.h", "struct clone_args", 88,
             "ulong flags @0", "ulong pidfd @8", "ulong child_tid @16", "ulong parent_tid @24", "ulong exit_signal @32",
             "ulong stack @40", "ulong stack_size @48", "ulong tls @56", "ulong set_tid @64", "ulong set_tid_size @72",
