@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 
 namespace Pid1.Sandbox;
@@ -47,7 +46,7 @@ internal static class ImageProbe
             .Where(type => type.Length > 0 && type != "fuseblk")
             .ToArray();
 
-    public static IReadOnlyList<string> KernelBlockFilesystems() => BlockFilesystems(File.ReadAllText("/proc/filesystems"));
+    public static IReadOnlyList<string> KernelBlockFilesystems() => BlockFilesystems(HostPaths.ReadText("/proc/filesystems"));
 
     /// <summary>A boot sector signature and "FAT" where FAT12/16 or FAT32 put their type string.</summary>
     private static bool IsFat(ReadOnlySpan<byte> head) =>

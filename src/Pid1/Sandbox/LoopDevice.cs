@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using Microsoft.Win32.SafeHandles;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -78,19 +77,32 @@ internal sealed unsafe class LoopDevices
         }
     }
 
+    /// <summary>Reads the head of the image (the descriptor is fresh, at offset 0) and looks for a superblock.</summary>
     private static string? Probe(int image, string path)
     {
         byte[] head = new byte[ImageProbe.HeadLength];
-        try
+        int total = 0;
+        fixed (byte* buffer = head)
         {
-            using var handle = new SafeFileHandle(image, ownsHandle: false);
-            int n = System.IO.RandomAccess.Read(handle, head, 0);
-            return ImageProbe.Detect(head.AsSpan(0, n));
+            while (total < head.Length)
+            {
+                nint n = Libc.read(image, buffer + total, (nuint)(head.Length - total));
+                if (n == -Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (n <= 0)
+                {
+                    Check.Ok((int)n, $"read the superblock of image {path}");
+                    break;
+                }
+
+                total += (int)n;
+            }
         }
-        catch (System.IO.IOException e)
-        {
-            throw new SetupException($"read the superblock of image {path}: {e.Message}");
-        }
+
+        return ImageProbe.Detect(head.AsSpan(0, total));
     }
 
     /// <summary>
