@@ -15,8 +15,8 @@ internal static unsafe class FilesystemExecutor
         FsOpKind.Propagation => Libc.mount("none\0"u8.AsPointer(), "/\0"u8.AsPointer(), null, step->Flags, null),
         FsOpKind.BindRootOntoItself => Libc.mount(step->Source, step->Source, null, Libc.MS_BIND | Libc.MS_REC, null),
         FsOpKind.OpenRoot => OpenRoot(step),
-        FsOpKind.Mount => Mount(step),
-        FsOpKind.RemountBind => RemountBind(step),
+        FsOpKind.Mount => MountOnTarget(step, create: true),
+        FsOpKind.RemountBind => MountOnTarget(step, create: false),
         FsOpKind.Symlink => Symlink(step),
         FsOpKind.EnterRoot => EnterRoot(step->Context),
         FsOpKind.PivotRoot => Libc.pivot_root(".\0"u8.AsPointer(), ".\0"u8.AsPointer()),
@@ -44,9 +44,14 @@ internal static unsafe class FilesystemExecutor
         return result;
     }
 
-    private static int Mount(FsStep* step)
+    /// <summary>
+    /// Resolves the target (creating it for a mount, not for a remount) and mounts onto its descriptor. A
+    /// remount runs as its own step after the bind, so its descriptor is the new mount's root, not what the
+    /// bind covers; its source, types and data are NULL.
+    /// </summary>
+    private static int MountOnTarget(FsStep* step, bool create)
     {
-        int fd = Resolve(step, step->Depth, create: true);
+        int fd = Resolve(step, step->Depth, create);
         if (fd < 0)
         {
             return fd;
@@ -54,41 +59,20 @@ internal static unsafe class FilesystemExecutor
 
         byte* target = stackalloc byte[32];
         FdPath(fd, target);
-        int result = -Libc.EINVAL;
-        if (step->Types == null)
-        {
-            result = Libc.mount(step->Source, target, null, step->Flags, step->Data);
-        }
-        else
-        {
-            // An image of unknown type: each block filesystem the kernel has, until one accepts it.
-            for (byte** type = step->Types; *type != null; type++)
-            {
-                result = Libc.mount(step->Source, target, *type, step->Flags, step->Data);
-                if (result == 0)
-                {
-                    break;
-                }
-            }
-        }
-
+        int result = step->Types == null ? Libc.mount(step->Source, target, null, step->Flags, step->Data) : MountFirstType(step, target);
         Libc.close(fd);
         return result;
     }
 
-    /// <summary>Resolved again after the bind, so the descriptor is the new mount's root, not what it covers.</summary>
-    private static int RemountBind(FsStep* step)
+    /// <summary>Each type in turn until one accepts the source: an image of unknown type tries every block filesystem.</summary>
+    private static int MountFirstType(FsStep* step, byte* target)
     {
-        int fd = Resolve(step, step->Depth, create: false);
-        if (fd < 0)
+        int result = -Libc.EINVAL;
+        for (byte** type = step->Types; *type != null && result != 0; type++)
         {
-            return fd;
+            result = Libc.mount(step->Source, target, *type, step->Flags, step->Data);
         }
 
-        byte* target = stackalloc byte[32];
-        FdPath(fd, target);
-        int result = Libc.mount(null, target, null, step->Flags, null);
-        Libc.close(fd);
         return result;
     }
 
