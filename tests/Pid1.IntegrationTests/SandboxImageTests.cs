@@ -17,9 +17,10 @@ public sealed class SandboxImageTests : IDisposable
     public void MountImage_WritesPersistAndTheLoopDeviceIsFreed()
     {
         MakeExt4(Image);
-        RunResult write = Pid1Binary.Run("--rootfs", root.Dir, "--proc", "/proc", "--mount-image", Image + ":/data", "/bin/sh", "-c", "echo persisted > /data/f && grep ' /data ' /proc/self/mountinfo");
+        RunResult write = Pid1Binary.Run("-v", "--rootfs", root.Dir, "--proc", "/proc", "--mount-image", Image + ":/data", "/bin/sh", "-c", "echo persisted > /data/f && grep ' /data ' /proc/self/mountinfo");
         Assert.True(write.ExitCode == 0, write.ToString());
         Assert.Matches(@" /data rw,nosuid,nodev[^ ]* - ext4 /dev/loop\d+ ", write.Stdout);
+        Assert.Matches($@"pid1: image {Image} on /dev/loop\d+: detected ext4\n", write.Stderr);
         Assert.Equal(string.Empty, HostState.LoopDevicesOf(Image));
 
         RunResult read = Pid1Binary.Run("--rootfs", root.Dir, "--mount-image", Image + ":/data:ro", "/bin/sh", "-c", "cat /data/f; echo x > /data/g");
@@ -47,6 +48,18 @@ public sealed class SandboxImageTests : IDisposable
         RunResult r = Pid1Binary.Run("--rootfs", root.Dir, "--mount-image", Image + ":/data", "/bin/true");
         Assert.Equal(125, r.ExitCode);
         Assert.Equal($"pid1: open image {Image}: ENOENT (No such file or directory)\n", r.Stderr);
+    }
+
+    [Fact]
+    public void MountImage_SecondImageMissing_FirstIsDetachedAgain()
+    {
+        MakeExt4(Image);
+        string missing = root.PathOf("missing.img");
+        RunResult r = Pid1Binary.Run("--rootfs", root.Dir, "--mount-image", Image + ":/a", "--mount-image", missing + ":/b", "/bin/true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Equal($"pid1: open image {missing}: ENOENT (No such file or directory)\n", r.Stderr);
+        Assert.Equal(string.Empty, HostState.LoopDevicesOf(Image));
+        Assert.False(Directory.Exists(root.PathOf("a")));
     }
 
     [Fact]

@@ -10,6 +10,12 @@ namespace Pid1.Sandbox;
 /// </summary>
 internal static unsafe class FilesystemExecutor
 {
+    /// <summary>rwxr-xr-x for created mount points, like mkdir -p and bwrap.</summary>
+    private const uint DirectoryMode = 0b111_101_101;
+
+    /// <summary>rw-r--r-- for the empty file a file bind is mounted on.</summary>
+    private const uint FileMode = 0b110_100_100;
+
     public static int Execute(FsStep* step) => step->Kind switch
     {
         FsOpKind.Propagation => Libc.mount("none\0"u8.AsPointer(), "/\0"u8.AsPointer(), null, step->Flags, null),
@@ -105,7 +111,7 @@ internal static unsafe class FilesystemExecutor
             if (next == -Libc.ENOENT && create)
             {
                 bool file = i == depth - 1 && step->CreateFile;
-                int made = file ? MakeFile(current, step->Names[i]) : Libc.mkdirat(current, step->Names[i], 0x1ED);
+                int made = file ? MakeFile(current, step->Names[i]) : Libc.mkdirat(current, step->Names[i], DirectoryMode);
                 next = made < 0 && made != -Libc.EEXIST ? made : OpenInRoot(root, step->Prefixes[i]);
             }
 
@@ -128,7 +134,7 @@ internal static unsafe class FilesystemExecutor
 
     private static int MakeFile(int parent, byte* name)
     {
-        int fd = Libc.openat(parent, name, Libc.O_CREAT | Libc.O_EXCL | Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x1A4);
+        int fd = Libc.openat(parent, name, Libc.O_CREAT | Libc.O_EXCL | Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, FileMode);
         if (fd >= 0)
         {
             Libc.close(fd);

@@ -158,6 +158,8 @@ internal static class MountPlan
             return;
         }
 
+        // A new mount namespace starts as a copy with the host's propagation: without this, mounts made for
+        // the sandbox would propagate back to the host's shared mounts (and pivot_root refuses a shared root).
         ulong propagation = options.Propagation switch
         {
             "shared" => Libc.MS_SHARED,
