@@ -65,7 +65,6 @@ public static partial class Catalog
         F("sys/stat.h", "int chmod(const char *pathname, mode_t mode)"),
         F("sys/stat.h", "int fchmod(int fd, mode_t mode)"),
         F("sys/stat.h", "mode_t umask(mode_t mask)", ErrorConvention.None),
-        F("sys/statvfs.h", "int statvfs(const char *path, struct statvfs *buf)"),
         F("sys/stat.h", "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)"),
 
         // sys/wait.h, signal.h
@@ -118,6 +117,9 @@ public static partial class Catalog
         Sys("linux/pidfd.h", "int pidfd_open(pid_t pid, unsigned int flags)", 434, 434),
         Sys("linux/pidfd.h", "int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)", 424, 424),
         Sys("linux/close_range.h", "int close_range(unsigned int first, unsigned int last, int flags)", 436, 436),
+        Sys("linux/mount.h", "int open_tree(int dfd, const char *filename, unsigned int flags)", 428, 428),
+        Sys("linux/mount.h", "int move_mount(int from_dfd, const char *from_pathname, int to_dfd, const char *to_pathname, unsigned int flags)", 429, 429),
+        Sys("linux/mount.h", "int mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *uattr, size_t usize)", 442, 442),
         Sys("linux/openat2.h", "int openat2(int dirfd, const char *pathname, struct open_how *how, size_t size)", 437, 437),
         Sys("linux/capability.h", "int capget(struct __user_cap_header_struct *hdrp, struct __user_cap_data_struct *datap)", 125, 90),
         Sys("linux/capability.h", "int capset(struct __user_cap_header_struct *hdrp, const struct __user_cap_data_struct *datap)", 126, 91),

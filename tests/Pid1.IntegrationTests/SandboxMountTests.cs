@@ -103,9 +103,14 @@ public class SandboxMountTests
     public void Mounts_WithoutNewRoot_StayInPid1sNamespace()
     {
         using var dir = new SandboxRootfs();
-        RunResult r = Pid1Binary.Run("--tmpfs", dir.PathOf("etc") + ":size=1m", "/bin/sh", "-c", $"grep -c ' {dir.PathOf("etc")} ' /proc/self/mountinfo");
+        RunResult r = Pid1Binary.RunCommand(
+            Pid1Binary.Path,
+            ["--tmpfs", dir.PathOf("etc") + ":size=1m", "/bin/sh", "-c", $"pwd; grep -c ' {dir.PathOf("etc")} ' /proc/self/mountinfo"],
+            TimeSpan.FromSeconds(30),
+            null,
+            info => info.WorkingDirectory = "/usr");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal("1\n", r.Stdout);
+        Assert.Equal("/usr\n1\n", r.Stdout);
         Assert.Empty(HostState.MountsMentioning(dir.Dir));
         Assert.True(File.Exists(dir.PathOf("etc/passwd")));
     }

@@ -18,7 +18,6 @@ public class MountPlanTests
             "/host/file" => PathKind.File,
             _ => PathKind.Directory,
         },
-        path => path == "/nosuid-source" ? Libc.MS_NOSUID | Libc.MS_NODEV : 0,
         []);
 
     private static IReadOnlyList<FsOperation> Plan(params string[] argv) => Plan(Host, argv);
@@ -40,8 +39,7 @@ public class MountPlanTests
             Kinds(ops));
         Assert.Equal(Libc.MS_REC | Libc.MS_PRIVATE, ops[0].Flags);
         Assert.Equal("size=1m", ops[3].Data);
-        Assert.Equal(Libc.MS_BIND | Libc.MS_REMOUNT | Libc.MS_RDONLY, ops[9].Flags);
-        Assert.Equal("remount the root /r read-only", ops[9].Description);
+        Assert.Equal("make the root /r read-only", ops[9].Description);
     }
 
     [Fact]
@@ -65,6 +63,12 @@ public class MountPlanTests
         Assert.Equal(["MountProc /mnt/proc"], Kinds(Plan("-p", "--mount-proc=/mnt/proc", "--propagation", "unchanged")));
         Assert.Equal(["Propagation /"], Kinds(Plan("-m", "--propagation", "slave")));
         Assert.Equal(Libc.MS_REC | Libc.MS_SLAVE, Plan("-m", "--propagation", "slave")[0].Flags);
+    }
+
+    [Fact]
+    public void Build_MountsWithoutRoot_ResolveUnderSlashAndReturnToTheWorkingDirectory()
+    {
+        Assert.Equal(["Propagation /", "OpenRoot /", "Mount /mnt/t", "RestoreDirectory ."], Kinds(Plan("--tmpfs", "/mnt/t")));
     }
 
     [Fact]
@@ -94,11 +98,11 @@ public class MountPlanTests
     }
 
     [Fact]
-    public void Build_RoBind_RemountsReadOnlyKeepingTheSourcesFlags()
+    public void Build_RoBind_IsOneRecursiveReadOnlyBind()
     {
-        var ops = Plan("--ro-bind", "/nosuid-source:/d").Where(o => o.Target == "/d").ToArray();
-        Assert.Equal([FsOpKind.Mount, FsOpKind.RemountBind], ops.Select(o => o.Kind));
-        Assert.Equal(Libc.MS_BIND | Libc.MS_REMOUNT | Libc.MS_RDONLY | Libc.MS_NOSUID | Libc.MS_NODEV, ops[1].Flags);
+        FsOperation bind = Plan("--ro-bind", "/src:/d").Single(o => o.Target == "/d");
+        Assert.Equal(Libc.MS_BIND | Libc.MS_REC | Libc.MS_RDONLY, bind.Flags);
+        Assert.Equal("bind /src on /d read-only", bind.Description);
     }
 
     [Fact]
@@ -161,15 +165,6 @@ public class MountPlanTests
     {
         Assert.Throws<UsageException>(() => Plan("--rootfs", "/r", "--propagation", "shared"));
         Assert.Throws<UsageException>(() => Plan("--rootfs", "/r", "--propagation", "unchanged"));
-    }
-
-    [Fact]
-    public void ToMountFlags_KeepsNosuidNodevNoexecAndAtime()
-    {
-        Assert.Equal(
-            Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC | Libc.MS_RELATIME,
-            HostPaths.ToMountFlags(Libc.ST_RDONLY | Libc.ST_NOSUID | Libc.ST_NODEV | Libc.ST_NOEXEC | Libc.ST_RELATIME));
-        Assert.Equal(0UL, HostPaths.ToMountFlags(Libc.ST_RDONLY));
     }
 }
 

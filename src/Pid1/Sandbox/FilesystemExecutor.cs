@@ -6,7 +6,8 @@ namespace Pid1.Sandbox;
 /// Executes one <see cref="FsStep"/> in the child, between clone and exec: no allocation, no exceptions
 /// (DESIGN hazard 5); −errno on failure. Targets inside the new root are resolved with openat2
 /// RESOLVE_IN_ROOT under the root's descriptor, so neither a symlink nor ".." can lead a mount outside it,
-/// and mounts go onto the resolved descriptor through /proc/self/fd/N (the host's /proc is still there).
+/// and mounts go onto the resolved directory as the cwd, mount(…, ".", …): no path is looked up again, and
+/// nothing depends on a /proc being mounted.
 /// </summary>
 internal static unsafe class FilesystemExecutor
 {
@@ -21,53 +22,106 @@ internal static unsafe class FilesystemExecutor
         FsOpKind.Propagation => Libc.mount("none\0"u8.AsPointer(), "/\0"u8.AsPointer(), null, step->Flags, null),
         FsOpKind.BindRootOntoItself => Libc.mount(step->Source, step->Source, null, Libc.MS_BIND | Libc.MS_REC, null),
         FsOpKind.OpenRoot => OpenRoot(step),
-        FsOpKind.Mount => MountOnTarget(step, create: true),
-        FsOpKind.RemountBind => MountOnTarget(step, create: false),
+        FsOpKind.Mount => MountOnTarget(step),
         FsOpKind.Symlink => Symlink(step),
-        FsOpKind.EnterRoot => EnterRoot(step->Context),
+        FsOpKind.EnterRoot => Return(step->Context, step->Context->RootFd),
+        FsOpKind.RestoreDirectory => Return(step->Context, step->Context->CwdFd),
         FsOpKind.PivotRoot => Libc.pivot_root(".\0"u8.AsPointer(), ".\0"u8.AsPointer()),
         FsOpKind.DetachOldRoot => Libc.umount2(".\0"u8.AsPointer(), Libc.MNT_DETACH),
         FsOpKind.Chroot => Libc.chroot(".\0"u8.AsPointer()),
         FsOpKind.MountProc => Libc.mount(step->Source, step->Path, *step->Types, step->Flags, null),
-        FsOpKind.RemountRoot => Libc.mount(null, "/\0"u8.AsPointer(), null, step->Flags, null),
+        FsOpKind.RemountRoot => MakeReadOnly(Libc.AT_FDCWD, "/\0"u8.AsPointer(), 0),
         FsOpKind.ChangeDirectory => Libc.chdir(step->Path),
         _ => -Libc.EINVAL,
     };
 
+    /// <summary>The root, and the cwd: mounting moves the cwd, and without a root switch it must come back.</summary>
     private static int OpenRoot(FsStep* step)
     {
-        int fd = Libc.open(step->Source, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        step->Context->RootFd = fd;
-        return fd < 0 ? fd : 0;
-    }
+        step->Context->CwdFd = Libc.open(".\0"u8.AsPointer(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (step->Context->CwdFd < 0)
+        {
+            return step->Context->CwdFd;
+        }
 
-    /// <summary>The root's descriptor is not needed once the cwd is there; closing it keeps it out of the init.</summary>
-    private static int EnterRoot(FsContext* context)
-    {
-        int result = Libc.fchdir(context->RootFd);
-        Libc.close(context->RootFd);
-        context->RootFd = -1;
-        return result;
+        step->Context->RootFd = Libc.open(step->Source, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        return step->Context->RootFd < 0 ? step->Context->RootFd : 0;
     }
 
     /// <summary>
-    /// Resolves the target (creating it for a mount, not for a remount) and mounts onto its descriptor. A
-    /// remount runs as its own step after the bind, so its descriptor is the new mount's root, not what the
-    /// bind covers; its source, types and data are NULL.
+    /// fchdir to <paramref name="fd"/> (the new root, or the cwd pid1 had), then close both descriptors: once
+    /// the cwd is there they are not needed, and closing them keeps them out of the pid namespace's init.
     /// </summary>
-    private static int MountOnTarget(FsStep* step, bool create)
+    private static int Return(FsContext* context, int fd)
     {
-        int fd = Resolve(step, step->Depth, create);
+        int result = Libc.fchdir(fd);
+        Libc.close(context->RootFd);
+        Libc.close(context->CwdFd);
+        context->RootFd = -1;
+        context->CwdFd = -1;
+        return result;
+    }
+
+    /// <summary>Resolves the target inside the root (creating what is missing) and mounts onto what it resolved.</summary>
+    private static int MountOnTarget(FsStep* step)
+    {
+        int fd = Resolve(step, step->Depth);
         if (fd < 0)
         {
             return fd;
         }
 
-        byte* target = stackalloc byte[32];
-        FdPath(fd, target);
-        int result = step->Types == null ? Libc.mount(step->Source, target, null, step->Flags, step->Data) : MountFirstType(step, target);
+        int result = (step->Flags & Libc.MS_BIND) != 0 ? Bind(step, fd) : MountHere(step, fd);
         Libc.close(fd);
         return result;
+    }
+
+    /// <summary>
+    /// A bind as a detached copy of the source tree (open_tree), made read-only before anyone can see it
+    /// (mount_setattr only sets MOUNT_ATTR_RDONLY, so the source's nosuid/nodev/noexec stay as they are),
+    /// then moved onto the resolved target's descriptor: no path is looked up again, files work as well.
+    /// </summary>
+    private static int Bind(FsStep* step, int target)
+    {
+        uint recursive = (step->Flags & Libc.MS_REC) != 0 ? Libc.AT_RECURSIVE : 0;
+        int tree = Libc.open_tree(Libc.AT_FDCWD, step->Source, Libc.OPEN_TREE_CLONE | Libc.OPEN_TREE_CLOEXEC | recursive);
+        if (tree < 0)
+        {
+            return tree;
+        }
+
+        byte* empty = "\0"u8.AsPointer();
+        int result = (step->Flags & Libc.MS_RDONLY) != 0 ? MakeReadOnly(tree, empty, (uint)Libc.AT_EMPTY_PATH | recursive) : 0;
+        if (result == 0)
+        {
+            result = Libc.move_mount(tree, empty, target, empty, Libc.MOVE_MOUNT_F_EMPTY_PATH | Libc.MOVE_MOUNT_T_EMPTY_PATH);
+        }
+
+        Libc.close(tree);
+        return result;
+    }
+
+    /// <summary>Sets read-only and nothing else, so flags the kernel locks (in a user namespace) are kept.</summary>
+    private static int MakeReadOnly(int fd, byte* path, uint flags)
+    {
+        var attributes = new mount_attr { attr_set = Libc.MOUNT_ATTR_RDONLY };
+        return Libc.mount_setattr(fd, path, flags, &attributes, (nuint)sizeof(mount_attr));
+    }
+
+    /// <summary>
+    /// A new filesystem (tmpfs, proc, devpts, an image) on a directory: the target becomes the cwd and the
+    /// mount goes on ".", so what was resolved is what gets mounted on.
+    /// </summary>
+    private static int MountHere(FsStep* step, int target)
+    {
+        int result = Libc.fchdir(target);
+        if (result < 0)
+        {
+            return result;
+        }
+
+        byte* here = ".\0"u8.AsPointer();
+        return step->Types == null ? Libc.mount(step->Source, here, null, step->Flags, step->Data) : MountFirstType(step, here);
     }
 
     /// <summary>Each type in turn until one accepts the source: an image of unknown type tries every block filesystem.</summary>
@@ -84,7 +138,7 @@ internal static unsafe class FilesystemExecutor
 
     private static int Symlink(FsStep* step)
     {
-        int parent = Resolve(step, step->Depth - 1, create: true);
+        int parent = Resolve(step, step->Depth - 1);
         if (parent < 0)
         {
             return parent;
@@ -101,14 +155,14 @@ internal static unsafe class FilesystemExecutor
     /// file for the last component of a file bind. mkdirat never follows a final symlink, so a dangling link
     /// fails (EEXIST, then ENOENT) instead of creating anything outside. Returns an O_PATH descriptor.
     /// </summary>
-    private static int Resolve(FsStep* step, int depth, bool create)
+    private static int Resolve(FsStep* step, int depth)
     {
         int root = step->Context->RootFd;
         int current = OpenInRoot(root, ".\0"u8.AsPointer());
         for (int i = 0; i < depth && current >= 0; i++)
         {
             int next = OpenInRoot(root, step->Prefixes[i]);
-            if (next == -Libc.ENOENT && create)
+            if (next == -Libc.ENOENT)
             {
                 bool file = i == depth - 1 && step->CreateFile;
                 int made = file ? MakeFile(current, step->Names[i]) : Libc.mkdirat(current, step->Names[i], DirectoryMode);
@@ -141,33 +195,5 @@ internal static unsafe class FilesystemExecutor
         }
 
         return fd < 0 ? fd : 0;
-    }
-
-    /// <summary>"/proc/self/fd/N" into a 32-byte buffer, without allocating.</summary>
-    private static void FdPath(int fd, byte* buffer)
-    {
-        System.ReadOnlySpan<byte> prefix = "/proc/self/fd/"u8;
-        int n = 0;
-        for (; n < prefix.Length; n++)
-        {
-            buffer[n] = prefix[n];
-        }
-
-        byte* digits = stackalloc byte[12];
-        int count = 0;
-        uint value = (uint)fd;
-        do
-        {
-            digits[count++] = (byte)('0' + (value % 10));
-            value /= 10;
-        }
-        while (value != 0);
-
-        while (count > 0)
-        {
-            buffer[n++] = digits[--count];
-        }
-
-        buffer[n] = 0;
     }
 }

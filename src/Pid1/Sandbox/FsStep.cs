@@ -1,9 +1,13 @@
 namespace Pid1.Sandbox;
 
-/// <summary>State the filesystem steps share in the child: the new root's descriptor, set by OpenRoot.</summary>
+/// <summary>State the filesystem steps share in the child: descriptors opened by OpenRoot.</summary>
 internal struct FsContext
 {
+    /// <summary>The new root (or "/"): every in-root target is resolved beneath it.</summary>
     public int RootFd;
+
+    /// <summary>The working directory pid1 was started in, to return to when the root stays.</summary>
+    public int CwdFd;
 }
 
 /// <summary>

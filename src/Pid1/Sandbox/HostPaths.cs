@@ -47,29 +47,4 @@ internal static unsafe class HostPaths
         Libc.close(fd);
         return Encoding.UTF8.GetString(text.ToArray());
     }
-
-    /// <summary>
-    /// The flags of the mount holding <paramref name="path"/> that a read-only remount must keep: nosuid,
-    /// nodev, noexec and the atime mode (the kernel locks them in a user namespace; as root, dropping them
-    /// would quietly loosen the source).
-    /// </summary>
-    public static ulong LockedMountFlags(string path)
-    {
-        statvfs info;
-        byte* cPath = CStrings.From(path);
-        int result = Libc.statvfs(cPath, &info);
-        NativeMemory.Free(cPath);
-        Check.Ok(result, $"statvfs {path}");
-        return ToMountFlags(info.f_flag);
-    }
-
-    public static ulong ToMountFlags(ulong statFlags) =>
-        Map(statFlags, Libc.ST_NOSUID, Libc.MS_NOSUID)
-        | Map(statFlags, Libc.ST_NODEV, Libc.MS_NODEV)
-        | Map(statFlags, Libc.ST_NOEXEC, Libc.MS_NOEXEC)
-        | Map(statFlags, Libc.ST_NOATIME, Libc.MS_NOATIME)
-        | Map(statFlags, Libc.ST_NODIRATIME, Libc.MS_NODIRATIME)
-        | Map(statFlags, Libc.ST_RELATIME, Libc.MS_RELATIME);
-
-    private static ulong Map(ulong flags, ulong statFlag, ulong mountFlag) => (flags & statFlag) != 0 ? mountFlag : 0;
 }

@@ -17,17 +17,20 @@ internal enum FsOpKind
     /// <summary>Open the new root (O_PATH): every later target is resolved beneath this descriptor.</summary>
     OpenRoot,
 
-    /// <summary>Mount Source on Target inside the root (created when missing), trying each type of Type in turn.</summary>
+    /// <summary>
+    /// Mount Source on Target inside the root (created when missing), trying each of Types in turn; with
+    /// MS_BIND in Flags a bind of the host path Source (MS_REC: with its submounts, MS_RDONLY: read-only).
+    /// </summary>
     Mount,
-
-    /// <summary>Remount the mount at Target (resolved again, so it is the new mount) with MS_BIND|MS_REMOUNT|Flags.</summary>
-    RemountBind,
 
     /// <summary>Create the symlink Target (inside the root) pointing to Source.</summary>
     Symlink,
 
     /// <summary>fchdir to the new root and close its descriptor: the switch works on ".".</summary>
     EnterRoot,
+
+    /// <summary>No root switch: fchdir back to the directory pid1 was started in (mounting moved the cwd).</summary>
+    RestoreDirectory,
 
     /// <summary>pivot_root(".", "."): the old root ends up stacked on top of the new one.</summary>
     PivotRoot,
@@ -41,7 +44,7 @@ internal enum FsOpKind
     /// <summary>mount proc on the absolute Target, after the root switch (--mount-proc).</summary>
     MountProc,
 
-    /// <summary>mount(NULL, "/", NULL, Flags): --read-only, after the switch; mounts under / keep their flags.</summary>
+    /// <summary>--read-only, after the switch: "/" alone becomes read-only; mounts under it and other flags stay.</summary>
     RemountRoot,
 
     /// <summary>chdir(Target): "/" after a root switch, then -w.</summary>
@@ -69,13 +72,10 @@ internal sealed record FsOperation(FsOpKind Kind, string Target, string Descript
 }
 
 /// <summary>What the plan needs to know about the host, so that building it is testable without root.</summary>
-internal sealed record HostFacts(
-    Func<string, PathKind> Kind,
-    Func<string, ulong> LockedFlags,
-    IReadOnlyList<AttachedImage> Images)
+internal sealed record HostFacts(Func<string, PathKind> Kind, IReadOnlyList<AttachedImage> Images)
 {
-    /// <summary>The real host: stat, statvfs, and the images attached before clone.</summary>
-    public static HostFacts Real(IReadOnlyList<AttachedImage> images) => new(HostPaths.Kind, HostPaths.LockedMountFlags, images);
+    /// <summary>The real host: stat, and the images attached before clone.</summary>
+    public static HostFacts Real(IReadOnlyList<AttachedImage> images) => new(HostPaths.Kind, images);
 }
 
 internal enum PathKind
@@ -121,8 +121,12 @@ internal static class MountPlan
         {
             AddSwitch(ops, options, root);
         }
+        else if (options.Mounts.Count > 0)
+        {
+            ops.Add(new FsOperation(FsOpKind.RestoreDirectory, ".", "return to the working directory"));
+        }
 
-        AddAfterSwitch(ops, options, root, host);
+        AddAfterSwitch(ops, options, root);
         return ops;
     }
 
@@ -225,10 +229,7 @@ internal static class MountPlan
             Flags = SafeFlags,
         };
 
-    /// <summary>
-    /// A bind, then for --ro-bind a remount read-only that keeps the source's nosuid/nodev/noexec/atime flags
-    /// (dropping them would loosen the source, and in a user namespace the kernel refuses it).
-    /// </summary>
+    /// <summary>A bind with its submounts; --ro-bind makes the copy read-only (recursively) before it is attached.</summary>
     private static void AddBind(List<FsOperation> ops, MountRequest mount, string target, HostFacts host)
     {
         PathKind kind = host.Kind(mount.Source);
@@ -237,19 +238,14 @@ internal static class MountPlan
             throw new SetupException($"bind source {mount.Source}", Libc.ENOENT);
         }
 
-        ops.Add(new FsOperation(FsOpKind.Mount, target, $"bind {mount.Source} on {target}")
+        bool readOnly = mount.Kind == MountKind.ReadOnlyBind;
+        ops.Add(new FsOperation(FsOpKind.Mount, target, $"bind {mount.Source} on {target}{(readOnly ? " read-only" : string.Empty)}")
         {
-            Source = mount.Source,
-            Flags = Libc.MS_BIND | Libc.MS_REC,
+            // Absolute: the child resolves it after moving its cwd around.
+            Source = System.IO.Path.GetFullPath(mount.Source),
+            Flags = Libc.MS_BIND | Libc.MS_REC | (readOnly ? Libc.MS_RDONLY : 0),
             CreateFile = kind == PathKind.File,
         });
-        if (mount.Kind == MountKind.ReadOnlyBind)
-        {
-            ops.Add(new FsOperation(FsOpKind.RemountBind, target, $"remount {target} read-only")
-            {
-                Flags = Libc.MS_BIND | Libc.MS_REMOUNT | Libc.MS_RDONLY | host.LockedFlags(mount.Source),
-            });
-        }
     }
 
     private static FsOperation Image(MountRequest mount, string target, HostFacts host)
@@ -295,7 +291,7 @@ internal static class MountPlan
         ops.Add(new FsOperation(FsOpKind.ChangeDirectory, "/", "chdir to / of the new root"));
     }
 
-    private static void AddAfterSwitch(List<FsOperation> ops, Options options, string? root, HostFacts host)
+    private static void AddAfterSwitch(List<FsOperation> ops, Options options, string? root)
     {
         if (options.MountProc is string procDir)
         {
@@ -310,10 +306,7 @@ internal static class MountPlan
 
         if (options.ReadOnlyRoot)
         {
-            ops.Add(new FsOperation(FsOpKind.RemountRoot, "/", $"remount the root {root ?? "/"} read-only")
-            {
-                Flags = Libc.MS_BIND | Libc.MS_REMOUNT | Libc.MS_RDONLY | host.LockedFlags(root ?? "/"),
-            });
+            ops.Add(new FsOperation(FsOpKind.RemountRoot, "/", $"make the root {root ?? "/"} read-only"));
         }
 
         if (options.WorkingDirectory is string wd)
