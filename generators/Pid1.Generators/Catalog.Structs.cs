@@ -22,6 +22,8 @@ public static partial class Catalog
             "ulong flags @0", "ulong pidfd @8", "ulong child_tid @16", "ulong parent_tid @24", "ulong exit_signal @32",
             "ulong stack @40", "ulong stack_size @48", "ulong tls @56", "ulong set_tid @64", "ulong set_tid_size @72",
             "ulong cgroup @80"),
+        S("mount_attr", "linux/mount.h", "struct mount_attr", 32,
+            "ulong attr_set @0", "ulong attr_clr @8", "ulong propagation @16", "ulong userns_fd @24"),
         S("open_how", "linux/openat2.h", "struct open_how", 24, "ulong flags @0", "ulong mode @8", "ulong resolve @16"),
         S("__user_cap_header_struct", "linux/capability.h", "struct __user_cap_header_struct", 8,
             "uint version @0", "int pid @4"),

@@ -189,6 +189,11 @@ internal static class CommandLine
             throw new UsageException("--root and --rootfs both give the new root; use one");
         }
 
+        if (o.RootfsDir is not null && o.Propagation is "shared" or "unchanged")
+        {
+            throw new UsageException($"option '--propagation': '{o.Propagation}' cannot be used with --rootfs (pivot_root needs a private or slave root)");
+        }
+
         if ((o.Hostname is not null || o.Domainname is not null) && (o.Namespaces & Libc.CLONE_NEWUTS) == 0)
         {
             throw new UsageException("--hostname and --domainname need a new UTS namespace (-u)");

@@ -9,6 +9,9 @@ internal enum StepKind
     /// <summary>mount(2) with Other as source, Path as target, Text as type, Data as options, Flags.</summary>
     Mount,
 
+    /// <summary>A filesystem operation of the sandbox (Sandbox/FilesystemExecutor): Data is its FsStep.</summary>
+    Filesystem,
+
     /// <summary>
     /// Becomes the init of the new pid namespace: fork; the parent supervises the forked program with the
     /// SupervisorConfig at Data and exits with its code; the forked child goes on with the next steps.

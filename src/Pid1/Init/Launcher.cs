@@ -54,10 +54,28 @@ internal static unsafe class Launcher
     }
 
     /// <summary>
-    /// The clone path, in DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces,
-    /// become the pid namespace's init if there is one, then prepare the program's process and exec it.
+    /// The clone path. --mount-image's loop devices are attached here, in pid1, before clone, and stay open
+    /// until pid1 exits; a setup that fails frees them at once.
     /// </summary>
     private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    {
+        LoopDevices images = LoopDevices.Attach(options);
+        try
+        {
+            return SpawnPlanned(options, exec, originalMask, onTerminal, images);
+        }
+        catch
+        {
+            images.Detach();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// In DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces, become the pid
+    /// namespace's init if there is one, then prepare the program's process and exec it.
+    /// </summary>
+    private static int SpawnPlanned(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, LoopDevices images)
     {
         var plan = new ChildPlan();
         bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
@@ -71,7 +89,7 @@ internal static unsafe class Launcher
         Pipe sync = Pipe.Create("the child's start signal");
         plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps)");
         Namespaces.AddSetup(plan, options);
-        AddNamespaceSetup(plan, options);
+        AddNamespaceSetup(plan, options, images);
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
@@ -91,37 +109,9 @@ internal static unsafe class Launcher
     }
 
     /// <summary>Steps that shape the namespaces; they run before the pid namespace's init forks the program.</summary>
-    private static void AddNamespaceSetup(ChildPlan plan, Options options)
+    private static void AddNamespaceSetup(ChildPlan plan, Options options, LoopDevices images)
     {
-        if ((options.Namespaces & Libc.CLONE_NEWNS) != 0 && options.Propagation != "unchanged")
-        {
-            // A new mount namespace starts as a copy with the host's propagation: without this, mounts made
-            // for the sandbox would propagate back to the host's shared mounts.
-            ulong propagation = options.Propagation switch
-            {
-                "shared" => Libc.MS_SHARED,
-                "slave" => Libc.MS_SLAVE,
-                _ => Libc.MS_PRIVATE,
-            };
-            plan.Add(
-                new ChildStep { Kind = StepKind.Mount, Path = CStrings.From("/"), Other = CStrings.From("none"), Flags = Libc.MS_REC | propagation },
-                $"make / {options.Propagation} (mount propagation)");
-        }
-
-        if (options.MountProc is string procDir)
-        {
-            // Mounted by the new pid namespace's init (this step runs before it forks), so it shows that namespace.
-            plan.Add(
-                new ChildStep
-                {
-                    Kind = StepKind.Mount,
-                    Path = CStrings.From(procDir),
-                    Other = CStrings.From("proc"),
-                    Text = CStrings.From("proc"),
-                    Flags = Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC,
-                },
-                $"mount proc on {procDir}");
-        }
+        FilesystemSetup.AddSteps(plan, options, images.Images);
     }
 
     /// <summary>Steps of the program's own process, just before exec; returns pid1's copies of the --listen sockets.</summary>
