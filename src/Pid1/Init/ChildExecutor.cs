@@ -33,7 +33,6 @@ internal static unsafe class ChildExecutor
     private static int Execute(ref ChildStep step, ref int errorFd) => step.Kind switch
     {
         StepKind.WaitForParent => WaitForParent((int)step.Number),
-        StepKind.Mount => Libc.mount(step.Other, step.Path, step.Text, step.Flags, step.Data),
         StepKind.Filesystem => Sandbox.FilesystemExecutor.Execute((Sandbox.FsStep*)step.Data),
         StepKind.ForkSupervised => ForkSupervised((SupervisorConfig*)step.Data, errorFd),
         StepKind.NewProcessGroup => Libc.setpgid(0, 0),

@@ -6,9 +6,6 @@ internal enum StepKind
     /// <summary>Block until the parent has written the uid/gid maps and joined the cgroup.</summary>
     WaitForParent,
 
-    /// <summary>mount(2) with Other as source, Path as target, Text as type, Data as options, Flags.</summary>
-    Mount,
-
     /// <summary>A filesystem operation of the sandbox (Sandbox/FilesystemExecutor): Data is its FsStep.</summary>
     Filesystem,
 
