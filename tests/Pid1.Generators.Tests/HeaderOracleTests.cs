@@ -38,7 +38,10 @@ public sealed class HeaderOracleTests
         {
             if (!units.TryGetValue(header, out StringBuilder? unit))
             {
-                unit = new StringBuilder("#define _GNU_SOURCE\n#include <stddef.h>\n")
+                // Kernel UAPI headers leave userspace names to userspace: <linux/mount.h> defines
+                // OPEN_TREE_CLOEXEC as O_CLOEXEC, which comes from <fcntl.h>, as in any program using it.
+                string userspace = header.StartsWith("linux/", StringComparison.Ordinal) ? "#include <fcntl.h>\n" : string.Empty;
+                unit = new StringBuilder("#define _GNU_SOURCE\n#include <stddef.h>\n" + userspace)
                     .Append(CultureInfo.InvariantCulture, $"#include <{header}>\n\n");
                 units.Add(header, unit);
             }
