@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
+using Pid1.Sandbox.Cgroups;
 
 namespace Pid1.Init;
 
@@ -15,17 +16,27 @@ internal static unsafe class Launcher
 
     public static int Run(Options options, sigset_t* originalMask)
     {
+        // Validated and placed on the host's layout first: bad limits leave nothing behind.
+        CgroupPlan? cgroupPlan = CgroupSetup.Plan(options);
         PrepareSelf(options);
         ExecSpec* exec = MarshalExec(options);
         ProcTree.Prepare();
-        bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
-        bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
-        int pid = options.IsPlainSpawn && !onTerminal
-            ? Spawner.SpawnPlain(options.Program, exec, originalMask)
-            : SpawnWithPlan(options, exec, originalMask, onTerminal);
-        Log.Info($"started {options.Program} as pid {pid}");
-        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
-        return Supervisor.Run(config);
+        Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
+        try
+        {
+            bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+            bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+            int pid = options.IsPlainSpawn && !onTerminal
+                ? Spawner.SpawnPlain(options.Program, exec, originalMask)
+                : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
+            Log.Info($"started {options.Program} as pid {pid}");
+            var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
+            return Supervisor.Run(config);
+        }
+        finally
+        {
+            cgroup?.Remove();
+        }
     }
 
     /// <summary>
@@ -56,9 +67,24 @@ internal static unsafe class Launcher
     /// The clone path, in DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces,
     /// become the pid namespace's init if there is one, then prepare the program's process and exec it.
     /// </summary>
-    private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, Cgroup? cgroup)
     {
         var plan = new ChildPlan();
+        ulong namespaces = options.Namespaces;
+        Pipe? sync = null;
+        if (cgroup is not null)
+        {
+            sync = Pipe.Create("the cgroup join");
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Value.Read }, "wait for pid1 to join the cgroup");
+            if ((namespaces & Libc.CLONE_NEWCGROUP) != 0)
+            {
+                // Hazard 8: a cgroup namespace is rooted where the process is when it is made, so -C must be
+                // unshared after the join, not at clone time, for the program to see its cgroup as "/".
+                namespaces &= ~Libc.CLONE_NEWCGROUP;
+                plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWCGROUP }, "unshare the cgroup namespace");
+            }
+        }
+
         AddNamespaceSetup(plan, options);
         bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
         if (newPidNamespace)
@@ -69,7 +95,7 @@ internal static unsafe class Launcher
         }
 
         AddProgramSetup(plan, options, exec, originalMask, onTerminal);
-        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), null, _ => { });
+        return Spawner.SpawnCloned(plan, namespaces, Pipe.Create("exec errors"), sync, pid => cgroup?.Join(pid));
     }
 
     /// <summary>Steps that shape the namespaces; they run before the pid namespace's init forks the program.</summary>
