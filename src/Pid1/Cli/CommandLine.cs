@@ -31,7 +31,7 @@ internal static class CommandLine
         ["net"] = Libc.CLONE_NEWNET,
         ["pid"] = Libc.CLONE_NEWPID,
         ["user"] = Libc.CLONE_NEWUSER,
-        ["cgroup"] = Libc.CLONE_NEWCGROUP,
+        ["cgroupns"] = Libc.CLONE_NEWCGROUP, // not "--cgroup": that names the cgroup (DESIGN, Cgroups)
         ["time"] = Libc.CLONE_NEWTIME,
     };
 
@@ -226,7 +226,7 @@ internal static class CommandLine
         Namespace("net", 'n'),
         Namespace("pid", 'p'),
         Namespace("user", 'U'),
-        Namespace("cgroup", 'C'),
+        Namespace("cgroupns", 'C'),
         Namespace("time", 'T'),
         new("fork", 'f', Arg.None, false, (o, _) => o),
         new("unshare-all", '\0', Arg.None, false, (o, _) => o with { UnshareAll = true }),

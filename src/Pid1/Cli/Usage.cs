@@ -25,7 +25,7 @@ internal static class Usage
           -h, --help               print this help
 
         Namespaces (as unshare(1)):
-          -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -U, --user  -C, --cgroup  -T, --time
+          -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -U, --user  -C, --cgroupns  -T, --time
           -f, --fork               accepted; pid1 always forks
               --unshare-all        m u i n p C, and U when not root
               --mount-proc[=DIR]   mount a new proc (implies -m)
