@@ -104,10 +104,19 @@ internal sealed record DeviceThrottle(string Option, long Major, long Minor, lon
             throw CgroupUnits.Bad(option, value, "is not DEVICE:RATE");
         }
 
-        string rate = value.Substring(colon + 1);
-        long perSecond = option.EndsWith("bps", StringComparison.Ordinal)
-            ? CgroupUnits.ParseSize(option, rate)
-            : CgroupUnits.ParseInteger(option, rate, 0, long.MaxValue);
+        long perSecond;
+        try
+        {
+            string rate = value.Substring(colon + 1);
+            perSecond = option.EndsWith("bps", StringComparison.Ordinal)
+                ? CgroupUnits.ParseSize(option, rate)
+                : CgroupUnits.ParseInteger(option, rate, 0, long.MaxValue);
+        }
+        catch (UsageException)
+        {
+            throw CgroupUnits.Bad(option, value, "does not end in a rate (bytes a second: 1mb; operations: 100)");
+        }
+
         DeviceNumber node = lookup(value.Substring(0, colon)) is { Type: 'b' } found
             ? found
             : throw CgroupUnits.Bad(option, value, "does not name a block device");
