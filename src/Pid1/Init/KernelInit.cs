@@ -64,6 +64,7 @@ internal static unsafe class KernelInit
         {
             PrepareSelf();
             MountApiFilesystems();
+            TakeConsole();
             EnableControllers();
 
             // ctrl-alt-del becomes SIGINT to init instead of an immediate reboot: pid1 shuts down cleanly.
@@ -102,6 +103,25 @@ internal static unsafe class KernelInit
     {
         Libc.chdir("/\0"u8.AsPointer());
         Libc.close_range(3, uint.MaxValue, 0);
+    }
+
+    /// <summary>
+    /// The kernel hands init /dev/console as stdio, but no session and no controlling terminal, so the
+    /// program could not take the console's foreground (tcsetpgrp: ENOTTY). Opening /dev/console never
+    /// makes it one (the kernel treats it as O_NOCTTY): a new session claims it with TIOCSCTTY instead.
+    /// </summary>
+    private static void TakeConsole()
+    {
+        if (Libc.isatty(Libc.STDIN_FILENO) != 1 || Libc.setsid() < 0)
+        {
+            return;
+        }
+
+        int result = Libc.ioctl(Libc.STDIN_FILENO, Libc.TIOCSCTTY, null);
+        if (result < 0)
+        {
+            Log.Warning($"TIOCSCTTY on the console: {Errno.Describe(-result)}");
+        }
     }
 
     private static void MountApiFilesystems()

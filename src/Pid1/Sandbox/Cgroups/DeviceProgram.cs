@@ -59,7 +59,14 @@ internal static class DeviceProgram
         };
         foreach (DeviceRule rule in rules.Reverse())
         {
-            program.AddRange(RuleBlock(rule));
+            List<Instruction> block = RuleBlock(rule);
+            program.AddRange(block);
+            if (block.Count == 2)
+            {
+                // The rule matches every request ("a *:* rwm"): what follows could never run, and the
+                // verifier rejects unreachable instructions (EINVAL).
+                return program;
+            }
         }
 
         program.Add(new(Mov32Imm, 0, 0, 0, 1));
