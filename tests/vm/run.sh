@@ -127,4 +127,6 @@ grep -q '^VMTEST DONE run' "$cache/run.log.txt" && pass run/script-completed || 
 
 boot stop "-- --reboot --grace 1 /init.d/stop"
 judge stop "Restarting system"
+# The script ignores SIGTERM: only the KILL at the end of the one-second grace period ends it.
+grep -q '^pid1: /init.d/stop exited with code 137; rebooting' "$cache/stop.log.txt" && pass stop/killed-after-grace || fail stop/killed-after-grace "no grace-period KILL in the log"
 finish

@@ -79,7 +79,7 @@ internal sealed unsafe class Cgroup
             // v2: a child gets only the controllers its parent enables in cgroup.subtree_control.
             foreach (string controller in target.Enable)
             {
-                Check.Ok(WriteFile(dir + "/cgroup.subtree_control", "+" + controller), $"enable the {controller} controller in {dir}/cgroup.subtree_control");
+                EnableController(dir, controller);
             }
 
             string child = dir + "/" + parts[i];
@@ -108,6 +108,18 @@ internal sealed unsafe class Cgroup
         {
             AttachDeviceProgram(dir, target.DeviceProgram);
         }
+    }
+
+    private static void EnableController(string dir, string controller)
+    {
+        int result = WriteFile(dir + "/cgroup.subtree_control", "+" + controller);
+        if (result == -Libc.EBUSY)
+        {
+            // v2's "no internal processes" rule: a cgroup with processes of its own cannot pass controllers on.
+            throw new SetupException($"enable the {controller} controller in {dir}/cgroup.subtree_control: EBUSY ({dir} has processes of its own, pid1's among them; start pid1 in a delegated cgroup whose processes live in a leaf)");
+        }
+
+        Check.Ok(result, $"enable the {controller} controller in {dir}/cgroup.subtree_control");
     }
 
     /// <summary>0 when made; 1 when an intermediate directory already existed (kept on removal).</summary>
