@@ -133,6 +133,25 @@ public class CgroupLimitTests
     }
 
     [Fact]
+    public void NestedName_CreatesBothLevels_RemovesBoth()
+    {
+        string outer = UniqueName("outer");
+        RunResult r = RunInCgroup(outer + "/inner", "--pids-limit", "50", "--", "/bin/cat", "/proc/self/cgroup");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"/{outer}/inner\n", r.Stdout, StringComparison.Ordinal);
+        AssertRemoved(outer);
+    }
+
+    [Fact]
+    public void ProgramNotFound_Exit127_CgroupRemoved()
+    {
+        string name = UniqueName("noexec");
+        RunResult r = RunInCgroup(name, "--memory", "64m", "--", "/no/such/program");
+        Assert.Equal(127, r.ExitCode);
+        AssertRemoved(name);
+    }
+
+    [Fact]
     public void NameInUse_Exit125_TheRunningOneKeepsIt()
     {
         string name = UniqueName("inuse");
