@@ -36,13 +36,13 @@ internal static unsafe class KernelInit
 
     public static bool IsKernelInit()
     {
-        if (Libc.getpid() != 1)
+        if (Libc.getpid() != 1 || Libc.getppid() != 0)
         {
             return false;
         }
 
         long inode = PidNamespaceInode();
-        if (inode == -Libc.ENOENT && Mount("proc", "/proc", ApiMounts[0].Flags, null) == 0)
+        if (inode == -Libc.ENOENT && MakeDirectory("/proc") && Mount("proc", "/proc", ApiMounts[0].Flags, null) == 0)
         {
             // No /proc yet, as when the kernel starts /init: mount it to look (kernel init keeps it).
             inode = PidNamespaceInode();
@@ -128,16 +128,18 @@ internal static unsafe class KernelInit
     {
         foreach (var (type, target, flags, data) in ApiMounts)
         {
-            Directory.CreateDirectory(target);
-            int result = Mount(type, target, flags, data);
-
-            // EBUSY: already mounted (the kernel's devtmpfs automount, or the detection's /proc).
-            if (result != -Libc.EBUSY)
+            // Already there (the detection's /proc, the kernel's devtmpfs automount): a second mount would
+            // stack on top of the first.
+            if (!IsMountPoint(target))
             {
-                Check.Ok(result, $"mount {type} on {target}");
+                MakeDirectory(target);
+                Check.Ok(Mount(type, target, flags, data), $"mount {type} on {target}");
             }
         }
     }
+
+    private static bool IsMountPoint(string path) =>
+        File.Exists("/proc/self/mounts") && Array.Exists(File.ReadAllLines("/proc/self/mounts"), line => line.Split(' ')[1] == path);
 
     /// <summary>Every controller the kernel offers is enabled for children, so pid1's cgroups can use them.</summary>
     private static void EnableControllers()
@@ -163,7 +165,28 @@ internal static unsafe class KernelInit
         Signals.FillWaited(ref all);
         while (true)
         {
+            // Still PID 1: keep reaping whatever is reparented here.
             Libc.sigtimedwait(&all, null, null);
+            while (Libc.waitpid(-1, null, Libc.WNOHANG) > 0)
+            {
+            }
+        }
+    }
+
+    private static bool MakeDirectory(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
