@@ -14,17 +14,35 @@ boot_timeout=${PID1_VM_TIMEOUT:-150}
 passed=0
 failed=0
 
+summarised=0
+
 say() { echo "vm: $*" >&2; }
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1 ${2:-}"; }
-finish() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; exit $?; }
+finish() {
+    summarised=1
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+    exit $?
+}
+
+# A setup step that failed under set -e (apt, download, cpio) still ends with the summary line.
+on_exit() {
+    local status=$?
+    if [ "$summarised" = 0 ]; then
+        echo "FAIL setup the harness stopped with status $status"
+        echo "$passed passed, $((failed + 1)) failed"
+        exit 1
+    fi
+}
+trap on_exit EXIT
 
 # apt packages, installed only when missing: qemu-system-x86 (the emulator), busybox-static (the guest's
 # userland), cpio (the initramfs).
 ensure_packages() {
     local missing=()
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-    [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing+=(busybox-static)
+    dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
     command -v cpio >/dev/null || missing+=(cpio)
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing ${missing[*]}"
@@ -88,7 +106,7 @@ boot() {
     timeout "$boot_timeout" qemu-system-x86_64 -nographic -no-reboot -m 256 -smp 2 -machine accel=kvm:tcg -nic none \
         -kernel "$cache"/vmlinuz-* -initrd "$cache/initrd.gz" -append "console=ttyS0 quiet panic=-1 $append" \
         </dev/null >"$log" 2>&1 || echo "qemu: exit status $? (124: timed out after ${boot_timeout}s)" >>"$log"
-    say "boot $name took $(echo "$(date +%s.%N) - $started" | bc 2>/dev/null || echo '?') s; log: $log"
+    say "boot $name took $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s; log: $log"
 }
 
 # judge NAME ENDING: count the guest's checks, then the kernel's own words about how it ended.
