@@ -16,7 +16,7 @@ internal sealed unsafe class Cgroup
 {
     private readonly CgroupPlan plan;
     private readonly bool optional;
-    private readonly List<string> leaves = [];
+    private readonly List<string> leaves = []; // the directories the child joins, one per hierarchy
     private readonly List<string> created = [];
 
     private Cgroup(CgroupPlan plan, bool optional)
@@ -24,9 +24,6 @@ internal sealed unsafe class Cgroup
         this.plan = plan;
         this.optional = optional;
     }
-
-    /// <summary>The directories the child joins, one per hierarchy.</summary>
-    public IReadOnlyList<string> Leaves => leaves;
 
     public static Cgroup Create(CgroupPlan plan, bool optional)
     {
@@ -160,7 +157,7 @@ internal sealed unsafe class Cgroup
     private static void CopyFromParent(string parent, string child, string file)
     {
         string value = File.ReadAllText(parent + "/" + file).Trim();
-        Check.Ok(WriteFile(child + "/" + file, value.Length == 0 ? "\n" : value), $"copy {file} '{value}' from {parent} to {child}");
+        Check.Ok(WriteFile(child + "/" + file, value), $"copy {file} '{value}' from {parent} to {child}");
     }
 
     /// <summary>BPF_PROG_LOAD the compiled rules, then BPF_PROG_ATTACH them to the cgroup directory.</summary>

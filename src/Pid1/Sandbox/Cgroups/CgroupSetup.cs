@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.IO;
 using Pid1.Cli;
 using Pid1.Native;
