@@ -372,5 +372,15 @@ public static partial class Catalog
         C("EKEYREJECTED", "errno.h", "int", "129"),
         C("CLONE_CLEAR_SIGHAND", "linux/sched.h", "ulong", "0x100000000"),
         C("CLONE_INTO_CGROUP", "linux/sched.h", "ulong", "0x200000000"),
+        C("BPF_PROG_LOAD", "linux/bpf.h", "int", "5"),
+        C("BPF_PROG_ATTACH", "linux/bpf.h", "int", "8"),
+        C("BPF_PROG_TYPE_CGROUP_DEVICE", "linux/bpf.h", "uint", "15"),
+        C("BPF_CGROUP_DEVICE", "linux/bpf.h", "uint", "6"),
+        C("BPF_F_ALLOW_MULTI", "linux/bpf.h", "uint", "2"),
+        C("BPF_DEVCG_ACC_MKNOD", "linux/bpf.h", "int", "1"),
+        C("BPF_DEVCG_ACC_READ", "linux/bpf.h", "int", "2"),
+        C("BPF_DEVCG_ACC_WRITE", "linux/bpf.h", "int", "4"),
+        C("BPF_DEVCG_DEV_BLOCK", "linux/bpf.h", "int", "1"),
+        C("BPF_DEVCG_DEV_CHAR", "linux/bpf.h", "int", "2"),
     };
 }

@@ -14,6 +14,11 @@ internal static unsafe class Program
         // First of all: block every signal pid1 forwards, so none is lost or kills pid1 while it starts up.
         // The runtime's other thread already blocks all signals; threads made later inherit this mask.
         sigset_t original = Signals.BlockWaited();
+        if (KernelInit.IsKernelInit())
+        {
+            return KernelInit.Run(args, &original);
+        }
+
         try
         {
             Options options = CommandLine.Parse(args, Environment.GetEnvironmentVariable, Libc.geteuid() == 0);

@@ -34,6 +34,7 @@ internal static unsafe class ChildExecutor
     {
         StepKind.WaitForParent => WaitForParent((int)step.Number),
         StepKind.Filesystem => Sandbox.FilesystemExecutor.Execute((Sandbox.FsStep*)step.Data),
+        StepKind.Unshare => Libc.unshare((int)step.Flags),
         StepKind.ForkSupervised => ForkSupervised((SupervisorConfig*)step.Data, errorFd),
         StepKind.NewProcessGroup => Libc.setpgid(0, 0),
         StepKind.TakeTerminal => Libc.tcsetpgrp(Libc.STDIN_FILENO, Libc.getpid()),

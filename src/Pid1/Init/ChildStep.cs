@@ -9,6 +9,9 @@ internal enum StepKind
     /// <summary>A filesystem operation of the sandbox (Sandbox/FilesystemExecutor): Data is its FsStep.</summary>
     Filesystem,
 
+    /// <summary>unshare(Flags) in the child: a namespace that must be made after a parent step (cgroup join).</summary>
+    Unshare,
+
     /// <summary>
     /// Becomes the init of the new pid namespace: fork; the parent supervises the forked program with the
     /// SupervisorConfig at Data and exits with its code; the forked child goes on with the next steps.

@@ -6,6 +6,7 @@ using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
 using Pid1.Sandbox;
+using Pid1.Sandbox.Cgroups;
 
 namespace Pid1.Init;
 
@@ -16,17 +17,28 @@ internal static unsafe class Launcher
 
     public static int Run(Options options, sigset_t* originalMask)
     {
+        // Validated and placed on the host's layout first: bad limits leave nothing behind.
+        CgroupPlan? cgroupPlan = CgroupSetup.Plan(options);
         PrepareSelf(options);
         ExecSpec* exec = MarshalExec(options);
         ProcTree.Prepare();
-        bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
-        bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
-        int pid = options.IsPlainSpawn && !onTerminal
-            ? Spawner.SpawnPlain(options.Program, exec, originalMask)
-            : SpawnWithPlan(options, exec, originalMask, onTerminal);
-        Log.Info($"started {options.Program} as pid {pid}");
-        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
-        return Supervisor.Run(config);
+        Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
+        try
+        {
+            bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+            bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+            int pid = options.IsPlainSpawn && !onTerminal
+                ? Spawner.SpawnPlain(options.Program, exec, originalMask)
+                : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
+            Log.Info($"started {options.Program} as pid {pid}");
+            var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
+            config.StopsTree = KernelInit.Running;
+            return Supervisor.Run(config);
+        }
+        finally
+        {
+            cgroup?.Remove();
+        }
     }
 
     /// <summary>
@@ -57,12 +69,12 @@ internal static unsafe class Launcher
     /// The clone path. --mount-image's loop devices are attached here, in pid1, before clone, and stay open
     /// until pid1 exits; a setup that fails frees them at once.
     /// </summary>
-    private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal)
+    private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, Cgroup? cgroup)
     {
         LoopDevices images = LoopDevices.Attach(options);
         try
         {
-            return SpawnPlanned(options, exec, originalMask, onTerminal, images);
+            return SpawnPlanned(options, exec, originalMask, onTerminal, images, cgroup);
         }
         catch
         {
@@ -75,9 +87,10 @@ internal static unsafe class Launcher
     /// In DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces, become the pid
     /// namespace's init if there is one, then prepare the program's process and exec it.
     /// </summary>
-    private static int SpawnPlanned(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, LoopDevices images)
+    private static int SpawnPlanned(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, LoopDevices images, Cgroup? cgroup)
     {
         var plan = new ChildPlan();
+        ulong namespaces = options.Namespaces;
         bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
         UserMaps? maps = UserNamespace.Plan(options, Libc.geteuid(), Libc.getegid(), relative => RootFile.ReadIfExists("/", relative));
         if (options.KillChild != 0 && newPidNamespace)
@@ -87,7 +100,15 @@ internal static unsafe class Launcher
         }
 
         Pipe sync = Pipe.Create("the child's start signal");
-        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps)");
+        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        if (cgroup is not null && (namespaces & Libc.CLONE_NEWCGROUP) != 0)
+        {
+            // Hazard 8: a cgroup namespace is rooted where the process is when it is made, so -C must be
+            // unshared after the join, not at clone time, for the program to see its cgroup as "/".
+            namespaces &= ~Libc.CLONE_NEWCGROUP;
+            plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWCGROUP }, "unshare the cgroup namespace");
+        }
+
         Namespaces.AddSetup(plan, options);
         AddNamespaceSetup(plan, options, images);
         if (newPidNamespace)
@@ -98,13 +119,15 @@ internal static unsafe class Launcher
         }
 
         int[] sockets = AddProgramSetup(plan, options, exec, originalMask, onTerminal, maps);
-        return Spawner.SpawnCloned(plan, options.Namespaces, Pipe.Create("exec errors"), sync, pid =>
+        return Spawner.SpawnCloned(plan, namespaces, Pipe.Create("exec errors"), sync, pid =>
         {
             Listen.CloseParentCopies(sockets);
             if (maps is not null)
             {
                 UserNamespace.WriteMaps(pid, maps);
             }
+
+            cgroup?.Join(pid);
         });
     }
 

@@ -104,6 +104,13 @@ internal static unsafe class Supervisor
         if (Signals.IsStopRequest(signal))
         {
             state.StopRequested = true;
+            if (config.StopsTree && signal is Libc.SIGTERM or Libc.SIGINT && state.KillDeadline == 0)
+            {
+                // The kernel's init: SIGTERM or ctrl-alt-del (SIGINT) shuts the whole machine's tree down.
+                Log(config, 2, "stop signal: shutting the tree down "u8, signal);
+                StartShutdown(config, ref state);
+                return;
+            }
         }
 
         if (target == 0)

@@ -17,6 +17,9 @@ internal unsafe struct SupervisorConfig
     /// <summary>True when pid1 is PID 1 of its pid namespace: kill(-1) then reaches exactly the tree.</summary>
     public bool IsNamespaceInit;
 
+    /// <summary>The kernel's init: a stop signal TERMs the whole tree (KILL after the grace period).</summary>
+    public bool StopsTree;
+
     /// <summary>Rewrite[sig] is the signal forwarded for sig; 0 drops it.</summary>
     public fixed int Rewrite[Signals.Max + 1];
 

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace Pid1.Sandbox.Cgroups;
+
+/// <summary>
+/// One mounted cgroup hierarchy: its version, the directory of pid1's own cgroup in it (where pid1 creates
+/// the new one), and the controllers usable there (v1: bound to the mount; v2: listed in cgroup.controllers).
+/// </summary>
+internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> Controllers)
+{
+    public override string ToString() => $"cgroup v{Version} at {Dir}";
+}
+
+/// <summary>
+/// The host's cgroup layout from /proc/self/mountinfo and /proc/self/cgroup: pure v1, pure v2 or hybrid
+/// (v1 controllers beside a cgroup2 mount holding the rest). A controller mounted on v1 is used there;
+/// otherwise on v2 when it is listed there.
+/// </summary>
+internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
+{
+    public static CgroupLayout Detect() =>
+        Parse(File.ReadAllText("/proc/self/mountinfo"), File.ReadAllText("/proc/self/cgroup"), ReadControllers);
+
+    /// <param name="mountinfo">/proc/self/mountinfo.</param>
+    /// <param name="procCgroup">/proc/self/cgroup: "ID:CONTROLLERS:PATH", "0::PATH" for v2.</param>
+    /// <param name="v2Controllers">Reads cgroup.controllers of a v2 directory.</param>
+    public static CgroupLayout Parse(string mountinfo, string procCgroup, Func<string, string> v2Controllers)
+    {
+        var ownPaths = procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 3))
+            .Where(f => f.Length == 3)
+            .ToList();
+        var hierarchies = new List<Hierarchy>();
+        foreach (string line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] fields = line.Split(' ');
+            int dash = Array.IndexOf(fields, "-");
+            if (dash < 0 || dash + 3 >= fields.Length || fields[dash + 1] is not ("cgroup" or "cgroup2"))
+            {
+                continue;
+            }
+
+            string root = Unescape(fields[3]);
+            string mountPoint = Unescape(fields[4]);
+            if (fields[dash + 1] == "cgroup2")
+            {
+                string? own = ownPaths.FirstOrDefault(f => f[0] == "0" && f[1].Length == 0)?[2];
+                if (own is not null && Below(mountPoint, root, own) is string dir)
+                {
+                    hierarchies.Add(new Hierarchy(2, dir, Words(v2Controllers(dir))));
+                }
+
+                continue;
+            }
+
+            var controllers = fields[dash + 3].Split(',').Where(o => o is not ("rw" or "ro") && !o.Contains('=')).ToHashSet();
+            string? path = ownPaths.FirstOrDefault(f => f[1].Split(',').Any(controllers.Contains))?[2];
+            if (controllers.Count > 0 && path is not null && Below(mountPoint, root, path) is string v1Dir)
+            {
+                hierarchies.Add(new Hierarchy(1, v1Dir, controllers));
+            }
+        }
+
+        return new CgroupLayout(hierarchies);
+    }
+
+    public string Kind => (Hierarchies.Any(h => h.Version == 1), Hierarchies.Any(h => h.Version == 2)) switch
+    {
+        (true, true) => "hybrid",
+        (true, false) => "v1",
+        (false, true) => "v2",
+        _ => "none",
+    };
+
+    /// <summary>Where a controller is usable: its v1 hierarchy, else the v2 one listing it; null when neither.</summary>
+    public Hierarchy? For(string v1Controller, string v2Controller) =>
+        Hierarchies.FirstOrDefault(h => h.Version == 1 && h.Controllers.Contains(v1Controller))
+        ?? Hierarchies.FirstOrDefault(h => h.Version == 2 && h.Controllers.Contains(v2Controller));
+
+    /// <summary>
+    /// The hierarchy that holds the tree when no controller needs one (and for cgroup.kill): v2 if mounted,
+    /// else pids, else any v1 controller.
+    /// </summary>
+    public Hierarchy? Grouping =>
+        Hierarchies.FirstOrDefault(h => h.Version == 2)
+        ?? Hierarchies.FirstOrDefault(h => h.Controllers.Contains("pids"))
+        ?? Hierarchies.FirstOrDefault();
+
+    private static string ReadControllers(string dir)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Join(dir, "cgroup.controllers"));
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>The directory of cgroup <paramref name="path"/> in a mount of <paramref name="root"/>; null when outside it.</summary>
+    private static string? Below(string mountPoint, string root, string path)
+    {
+        string rootSlash = root.TrimEnd('/') + "/";
+        if (path != root && !path.StartsWith(rootSlash, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string rest = path.Length > root.Length ? path.Substring(root.TrimEnd('/').Length) : string.Empty;
+        return mountPoint.TrimEnd('/') + rest.TrimEnd('/');
+    }
+
+    private static HashSet<string> Words(string text) => text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+
+    /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
+    private static string Unescape(string field) =>
+        field.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Pid1.Native;
+
+namespace Pid1.Sandbox.Cgroups;
+
+/// <summary>A file write with the option that asked for it, for the error message.</summary>
+internal sealed record PlannedWrite(string Option, CgroupFile File);
+
+/// <summary>
+/// What to do in one hierarchy: the controllers to enable for children (v2), the files to write in order,
+/// and on v2 the device rules to compile into a BPF program (on v1 they are devices.allow/deny writes).
+/// </summary>
+internal sealed record CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> Enable, IReadOnlyList<PlannedWrite> Writes, IReadOnlyList<DeviceRule> DeviceProgram)
+{
+    public string Leaf(string name) => Hierarchy.Dir + "/" + name;
+}
+
+/// <summary>
+/// The spec placed on this host's layout, as data: one target per hierarchy used. Limits the host cannot
+/// apply (controller missing, no v2 equivalent) throw a <see cref="SetupException"/> before anything is
+/// created, or with --cgroup-optional become warnings and are left out.
+/// </summary>
+internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targets)
+{
+    public static CgroupPlan Build(CgroupSpec spec, CgroupLayout layout, Action<string> warn)
+    {
+        var targets = new Dictionary<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)>();
+        (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program) TargetIn(Hierarchy h)
+        {
+            if (!targets.TryGetValue(h, out var t))
+            {
+                targets[h] = t = ([], [], []);
+            }
+
+            return t;
+        }
+
+        void CannotApply(string option, string why)
+        {
+            string message = $"cannot apply --{option}: {why} (layout: {layout.Kind})";
+            if (!spec.Optional)
+            {
+                throw new SetupException(message);
+            }
+
+            warn(message + "; ignored (--cgroup-optional)");
+        }
+
+        foreach (CgroupLimit limit in spec.Limits)
+        {
+            Hierarchy? h = layout.For(limit.V1Controller, limit.V2Controller);
+            if (h is null)
+            {
+                CannotApply(limit.Option, $"no usable {limit.V1Controller} controller");
+                continue;
+            }
+
+            IReadOnlyList<CgroupFile>? files = h.Version == 1 ? limit.V1 : limit.V2;
+            if (files is null)
+            {
+                CannotApply(limit.Option, limit.V2Missing);
+                continue;
+            }
+
+            var target = TargetIn(h);
+            if (h.Version == 2 && !target.Enable.Contains(limit.V2Controller))
+            {
+                target.Enable.Add(limit.V2Controller);
+            }
+
+            target.Writes.AddRange(files.Select(f => new PlannedWrite(limit.Option, f)));
+        }
+
+        PlaceDevices(spec, layout, TargetIn, CannotApply);
+        if (layout.Grouping is Hierarchy grouping)
+        {
+            TargetIn(grouping);
+        }
+        else if (targets.Count == 0)
+        {
+            CannotApply("cgroup", "no cgroup hierarchy is mounted");
+        }
+
+        return new CgroupPlan(spec.Name, targets.Select(t => new CgroupTarget(t.Key, t.Value.Enable, t.Value.Writes, t.Value.Program)).ToList());
+    }
+
+    /// <summary>v1: devices.deny/allow lines in the devices hierarchy; v2: a BPF program (needs no controller).</summary>
+    private static void PlaceDevices(
+        CgroupSpec spec,
+        CgroupLayout layout,
+        Func<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)> targetIn,
+        Action<string, string> cannotApply)
+    {
+        if (spec.Devices.Count == 0)
+        {
+            return;
+        }
+
+        if (layout.Hierarchies.FirstOrDefault(h => h.Version == 1 && h.Controllers.Contains("devices")) is Hierarchy v1)
+        {
+            targetIn(v1).Writes.AddRange(spec.Devices.Select(r => new PlannedWrite(
+                r.Allow ? "device-allow" : "device-deny",
+                new CgroupFile(r.Allow ? "devices.allow" : "devices.deny", r.ToV1()))));
+        }
+        else if (layout.Hierarchies.FirstOrDefault(h => h.Version == 2) is Hierarchy v2)
+        {
+            targetIn(v2).Program.AddRange(spec.Devices);
+        }
+        else
+        {
+            cannotApply(spec.Devices[0].Allow ? "device-allow" : "device-deny", "no devices controller and no cgroup v2");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using Pid1.Native;
+
+namespace Pid1.Sandbox.Cgroups;
+
+/// <summary>A device node as stat(2) reports it: 'c' or 'b' and its numbers.</summary>
+internal readonly record struct DeviceNumber(char Type, long Major, long Minor);
+
+/// <summary>
+/// One --device-deny/--device-allow rule in the v1 devices controller's terms: type a, b or c; major and
+/// minor (−1 for *); access letters from "rwm". It is written as is to devices.deny/devices.allow on v1
+/// and compiled into the BPF device program on v2 (<see cref="DeviceProgram"/>).
+/// </summary>
+internal sealed record DeviceRule(bool Allow, char Type, long Major, long Minor, string Access)
+{
+    public const long Any = -1;
+
+    /// <summary>The line devices.allow/devices.deny takes: "c 1:3 rwm", "a *:* rwm".</summary>
+    public string ToV1() => $"{Type} {Number(Major)}:{Number(Minor)} {Access}";
+
+    /// <summary>
+    /// "/dev/null", "/dev/null:rw" (a node looked up now), or the v1 syntax "c 1:3 rwm", "b 7:* r", "a".
+    /// </summary>
+    public static DeviceRule Parse(string option, string value, Func<string, DeviceNumber?> lookup)
+    {
+        bool allow = option == "device-allow";
+        if (value.StartsWith('/'))
+        {
+            int colon = value.LastIndexOf(':');
+            string path = colon < 0 ? value : value.Substring(0, colon);
+            string access = colon < 0 ? "rwm" : ParseAccess(option, value, value.Substring(colon + 1));
+            DeviceNumber node = lookup(path) ?? throw CgroupUnits.Bad(option, value, "is not a device node");
+            return new DeviceRule(allow, node.Type, node.Major, node.Minor, access);
+        }
+
+        string[] words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 1 && words[0] == "a")
+        {
+            return new DeviceRule(allow, 'a', Any, Any, "rwm");
+        }
+
+        if (words.Length is < 2 or > 3 || words[0] is not ("a" or "b" or "c"))
+        {
+            throw CgroupUnits.Bad(option, value, "is not /dev/NODE[:rwm] or 'TYPE MAJOR:MINOR [rwm]'");
+        }
+
+        string[] numbers = words[1].Split(':');
+        if (numbers.Length != 2 || !TryNumber(numbers[0], out long major) || !TryNumber(numbers[1], out long minor))
+        {
+            throw CgroupUnits.Bad(option, value, "does not have MAJOR:MINOR numbers (or *)");
+        }
+
+        return new DeviceRule(allow, words[0][0], major, minor, words.Length == 3 ? ParseAccess(option, value, words[2]) : "rwm");
+    }
+
+    private static string ParseAccess(string option, string value, string access) =>
+        access.Length is > 0 and <= 3 && access.All(c => "rwm".Contains(c)) && access.Distinct().Count() == access.Length
+            ? string.Concat("rwm".Where(access.Contains))
+            : throw CgroupUnits.Bad(option, value, "has access other than r, w and m");
+
+    private static bool TryNumber(string text, out long number)
+    {
+        if (text == "*")
+        {
+            number = Any;
+            return true;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number <= uint.MaxValue;
+    }
+
+    private static string Number(long n) => n == Any ? "*" : n.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>--device-read-bps and friends: a block device and a rate (bytes or operations per second).</summary>
+internal sealed record DeviceThrottle(string Option, long Major, long Minor, long Rate)
+{
+    /// <summary>The v1 file: blkio.throttle.read_bps_device and so on.</summary>
+    public string V1File => Option switch
+    {
+        "device-read-bps" => "blkio.throttle.read_bps_device",
+        "device-write-bps" => "blkio.throttle.write_bps_device",
+        "device-read-iops" => "blkio.throttle.read_iops_device",
+        _ => "blkio.throttle.write_iops_device",
+    };
+
+    /// <summary>The io.max key: rbps, wbps, riops, wiops.</summary>
+    public string V2Key => Option switch
+    {
+        "device-read-bps" => "rbps",
+        "device-write-bps" => "wbps",
+        "device-read-iops" => "riops",
+        _ => "wiops",
+    };
+
+    /// <summary>"/dev/loop0:1mb" (bps: a size) or "/dev/loop0:100" (iops: a count).</summary>
+    public static DeviceThrottle Parse(string option, string value, Func<string, DeviceNumber?> lookup)
+    {
+        int colon = value.LastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw CgroupUnits.Bad(option, value, "is not DEVICE:RATE");
+        }
+
+        long perSecond;
+        try
+        {
+            string rate = value.Substring(colon + 1);
+            perSecond = option.EndsWith("bps", StringComparison.Ordinal)
+                ? CgroupUnits.ParseSize(option, rate)
+                : CgroupUnits.ParseInteger(option, rate, 0, long.MaxValue);
+        }
+        catch (UsageException)
+        {
+            throw CgroupUnits.Bad(option, value, "does not end in a rate (bytes a second: 1mb; operations: 100)");
+        }
+
+        DeviceNumber node = lookup(value.Substring(0, colon)) is { Type: 'b' } found
+            ? found
+            : throw CgroupUnits.Bad(option, value, "does not name a block device");
+        return new DeviceThrottle(option, node.Major, node.Minor, perSecond);
+    }
+}
