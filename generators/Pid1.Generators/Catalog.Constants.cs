@@ -363,6 +363,10 @@ public static partial class Catalog
         C("ENOTSOCK", "errno.h", "int", "88"),
         C("ENOMEDIUM", "errno.h", "int", "123"),
         C("EKEYREJECTED", "errno.h", "int", "129"),
+        C("LOCK_SH", "sys/file.h", "int", "1"),
+        C("LOCK_EX", "sys/file.h", "int", "2"),
+        C("LOCK_NB", "sys/file.h", "int", "4"),
+        C("LOCK_UN", "sys/file.h", "int", "8"),
         C("CLONE_CLEAR_SIGHAND", "linux/sched.h", "ulong", "0x100000000"),
         C("CLONE_INTO_CGROUP", "linux/sched.h", "ulong", "0x200000000"),
     };

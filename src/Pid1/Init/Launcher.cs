@@ -24,6 +24,7 @@ internal static unsafe class Launcher
             ? Spawner.SpawnPlain(options.Program, exec, originalMask)
             : SpawnWithPlan(options, exec, originalMask, onTerminal);
         Log.Info($"started {options.Program} as pid {pid}");
+        Lifecycle.Session.Started(pid);
         var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
         return Supervisor.Run(config);
     }
