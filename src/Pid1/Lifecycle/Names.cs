@@ -19,9 +19,9 @@ internal static class Names
             return $"must be 1 to {MaxLength} characters";
         }
 
-        if (name is "." or ".." || name[0] == '.')
+        if (name[0] is '.' or '-')
         {
-            return "must not start with '.'";
+            return "must not start with '.' or '-'";
         }
 
         foreach (char c in name)

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using Xunit;
+
+namespace Pid1.IntegrationTests;
+
+/// <summary>
+/// Starts named sandboxes for the lifecycle tests and stops whatever a test leaves running. Names are
+/// unique ("life-…"), so test classes running in parallel never meet.
+/// </summary>
+public sealed class LifecycleSandboxes : IDisposable
+{
+    private readonly List<string> names = [];
+    private readonly List<int> strays = [];
+
+    public static string StateDir => "/run/pid1";
+
+    public string NewName(string what) => Track($"life-{what}-{Guid.NewGuid().ToString("N")[..8]}");
+
+    public string Track(string name)
+    {
+        names.Add(name);
+        return name;
+    }
+
+    /// <summary>Kills a process the test started outside pid1's control when the test ends.</summary>
+    public void Stray(int pid) => strays.Add(pid);
+
+    /// <summary>`pid1 --detach --name NAME ARGS…`: asserts it printed "NAME PID" and exited 0; returns the pid.</summary>
+    public int Detach(string name, params string[] args)
+    {
+        RunResult r = Pid1Binary.Run(["--detach", "--name", name, .. args]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] words = r.Stdout.Trim().Split(' ');
+        Assert.Equal(2, words.Length);
+        Assert.Equal(name, words[0]);
+        return int.Parse(words[1]);
+    }
+
+    public static JsonElement[] List()
+    {
+        RunResult r = Pid1Binary.Run("list", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().ToArray();
+    }
+
+    public static JsonElement? Entry(string name) =>
+        List().Cast<JsonElement?>().FirstOrDefault(e => e!.Value.GetProperty("name").GetString() == name);
+
+    public void Dispose()
+    {
+        foreach (string name in names)
+        {
+            Pid1Binary.Run("stop", name, "--grace", "1");
+        }
+
+        foreach (int pid in strays)
+        {
+            try
+            {
+                using Process p = Process.GetProcessById(pid);
+                p.Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+}
+
+/// <summary>What /proc says about a process, as the lifecycle tests check it.</summary>
+public static class Procs
+{
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            char state = stat[stat.LastIndexOf(')') + 2];
+            return state is not 'Z' and not 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public static int Session(int pid) => int.Parse(StatFields(pid)[3]);
+
+    public static int Parent(int pid) => int.Parse(StatFields(pid)[1]);
+
+    public static string PidNamespace(int pid) => new FileInfo($"/proc/{pid}/ns/pid").LinkTarget!;
+
+    /// <summary>The pids whose command line starts with <paramref name="prefix"/> (e.g. "sleep 1234").</summary>
+    public static int[] WithCommandLine(string prefix) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid).StartsWith(prefix, StringComparison.Ordinal) && IsAlive(pid))
+            .ToArray();
+
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>Waits (up to <paramref name="seconds"/>) for a process that is not the test's child to end.</summary>
+    public static bool WaitGone(int pid, int seconds = 10)
+    {
+        var clock = Stopwatch.StartNew();
+        while (IsAlive(pid))
+        {
+            if (clock.Elapsed.TotalSeconds > seconds)
+            {
+                return false;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return true;
+    }
+
+    private static string[] StatFields(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
+    }
+}
