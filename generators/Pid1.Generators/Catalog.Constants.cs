@@ -363,6 +363,8 @@ public static partial class Catalog
         C("ENOTSOCK", "errno.h", "int", "88"),
         C("ENOMEDIUM", "errno.h", "int", "123"),
         C("EKEYREJECTED", "errno.h", "int", "129"),
+        C("CLOSE_RANGE_UNSHARE", "linux/close_range.h", "int", "2"),
+        C("CLOSE_RANGE_CLOEXEC", "linux/close_range.h", "int", "4"),
         C("LOCK_SH", "sys/file.h", "int", "1"),
         C("LOCK_EX", "sys/file.h", "int", "2"),
         C("LOCK_NB", "sys/file.h", "int", "4"),

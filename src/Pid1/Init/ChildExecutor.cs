@@ -39,6 +39,11 @@ internal static unsafe class ChildExecutor
         StepKind.ParentDeathSignal => Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)step.Number, 0, 0, 0),
         StepKind.RestoreSignals => RestoreSignals((sigset_t*)step.Data),
         StepKind.Exec => Exec((ExecSpec*)step.Data),
+        StepKind.JoinNamespace => Libc.setns((int)step.Number, (int)step.Flags),
+        StepKind.JoinRoot => JoinRoot((int)step.Number),
+        StepKind.JoinWorkingDirectory => Libc.fchdir((int)step.Number),
+        StepKind.JoinCredentials => JoinCredentials((Lifecycle.ExecCredentials*)step.Data),
+        StepKind.CloseHostFds => Libc.close_range(3, uint.MaxValue, Libc.CLOSE_RANGE_CLOEXEC),
         _ => -Libc.EINVAL,
     };
 
@@ -103,6 +108,25 @@ internal static unsafe class ChildExecutor
         }
 
         return error;
+    }
+
+    /// <summary>The sandbox's root through an fd opened on /proc/PID/root: valid even when it pivoted.</summary>
+    private static int JoinRoot(int rootFd)
+    {
+        int result = Libc.fchdir(rootFd);
+        return result < 0 ? result : Libc.chroot(".\0"u8.AsPointer());
+    }
+
+    /// <summary>Groups first, then gid, then uid: each later call needs the privilege the next one drops.</summary>
+    private static int JoinCredentials(Lifecycle.ExecCredentials* credentials)
+    {
+        int result = credentials->SetGroups ? Libc.setgroups((nuint)credentials->GroupCount, credentials->Groups) : 0;
+        if (result >= 0)
+        {
+            result = Libc.setresgid(credentials->Gid, credentials->Gid, credentials->Gid);
+        }
+
+        return result < 0 ? result : Libc.setresuid(credentials->Uid, credentials->Uid, credentials->Uid);
     }
 
     private static void Fail(int errorFd, int step, int errno, int exitCode)
