@@ -14,7 +14,6 @@ public static partial class Catalog
         F("unistd.h", "off_t lseek(int fd, off_t offset, int whence)"),
         F("unistd.h", "int fsync(int fd)"),
         F("unistd.h", "void sync(void)", ErrorConvention.None),
-        F("unistd.h", "int syncfs(int fd)"),
         F("sys/file.h", "int flock(int fd, int operation)"),
         F("unistd.h", "int ftruncate(int fd, off_t length)"),
         F("unistd.h", "int isatty(int fd)", ErrorConvention.None),
