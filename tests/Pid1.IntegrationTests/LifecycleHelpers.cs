@@ -141,3 +141,38 @@ public static class Procs
         return stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
     }
 }
+
+/// <summary>A cgroup of the test's own that the freezer can freeze: v2 when the host is v2-only, else v1 freezer.</summary>
+public sealed class LifecycleCgroup : IDisposable
+{
+    public LifecycleCgroup(string name)
+    {
+        Path = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? $"/sys/fs/cgroup/{name}" : $"/sys/fs/cgroup/freezer/{name}";
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    /// <summary>The cgroup as /proc/PID/cgroup names it ("/life-…").</summary>
+    public string Relative => "/" + System.IO.Path.GetFileName(Path);
+
+    /// <summary>Runs `pid1 ARGS…` from a shell that first moved itself into this cgroup.</summary>
+    public RunResult RunPid1Inside(params string[] args) =>
+        Pid1Binary.RunCommand("/bin/sh", ["-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", Path, Pid1Binary.Path, .. args]);
+
+    public void Dispose()
+    {
+        // Whatever is left (the test failed early) is killed; an empty cgroup can then be removed.
+        foreach (string pid in File.ReadAllLines(System.IO.Path.Combine(Path, "cgroup.procs")))
+        {
+            Pid1Binary.RunCommand("kill", "-KILL", pid);
+        }
+
+        for (int i = 0; i < 100 && File.ReadAllText(System.IO.Path.Combine(Path, "cgroup.procs")).Length > 0; i++)
+        {
+            Thread.Sleep(20);
+        }
+
+        Directory.Delete(Path);
+    }
+}

@@ -25,7 +25,7 @@ internal static class Freezer
     public static void Freeze(SandboxState s)
     {
         (string file, bool v1) = Control(s) ?? throw new SetupException(
-            $"{s.Name} has no cgroup of its own to freeze (its cgroup is the root; start it in a cgroup, e.g. with --cgroup)");
+            $"cannot freeze {s.Name}: it has no cgroup of its own (start it in one, e.g. with --cgroup)");
         Write(file, v1 ? "FROZEN" : "1");
         string events = Path.Combine(Path.GetDirectoryName(file)!, "cgroup.events");
         for (int i = 0; i < 500; i++)
