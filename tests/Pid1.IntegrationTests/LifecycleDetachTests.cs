@@ -44,7 +44,9 @@ public sealed class LifecycleDetachTests : IDisposable
         File.WriteAllText(log, "before\n");
         try
         {
-            int pid = sandboxes.Detach(name, "--log", log, "/bin/sh", "-c", "echo out; echo err >&2; ls -l /proc/self/fd/0; exec sleep 2102");
+            string fifo = sandboxes.ReadyFifo();
+            int pid = sandboxes.Detach(name, "--log", log, "/bin/sh", "-c", $"echo out; echo err >&2; ls -l /proc/self/fd/0; echo ready > {fifo}; exec sleep 2102");
+            LifecycleSandboxes.WaitReady(fifo);
             Assert.Equal(0, Pid1Binary.Run("stop", name).ExitCode);
             Assert.False(Procs.IsAlive(pid));
             string text = File.ReadAllText(log);

@@ -80,7 +80,9 @@ public sealed class LifecycleExecTests : IDisposable
         {
             File.Copy("/bin/busybox", Path.Combine(root, "busybox"));
             File.WriteAllText(Path.Combine(root, "marker-2604"), "inside\n");
-            sandboxes.Detach(name, "-m", "/usr/sbin/chroot", root, "/busybox", "sleep", "2604");
+            Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", Path.Combine(root, "ready")).ExitCode);
+            sandboxes.Detach(name, "-m", "/usr/sbin/chroot", root, "/busybox", "sh", "-c", "echo ready > /ready; exec /busybox sleep 2604");
+            LifecycleSandboxes.WaitReady(Path.Combine(root, "ready"));
             RunResult r = Pid1Binary.Run("exec", name, "--", "/busybox", "cat", "/marker-2604");
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Equal("inside\n", r.Stdout);

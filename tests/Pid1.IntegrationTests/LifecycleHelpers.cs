@@ -17,6 +17,7 @@ public sealed class LifecycleSandboxes : IDisposable
 {
     private readonly List<string> names = [];
     private readonly List<int> strays = [];
+    private readonly List<string> fifos = [];
 
     public static string StateDir => "/run/pid1";
 
@@ -27,6 +28,21 @@ public sealed class LifecycleSandboxes : IDisposable
         names.Add(name);
         return name;
     }
+
+    /// <summary>
+    /// A FIFO a sandboxed shell writes "ready" to once its traps and children are in place (pid1 reports
+    /// "started" at the shell's exec, before it ran a line). Read it with <see cref="WaitReady"/>.
+    /// </summary>
+    public string ReadyFifo()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"life-ready-{Guid.NewGuid():N}");
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", path).ExitCode);
+        fifos.Add(path);
+        return path;
+    }
+
+    /// <summary>Blocks until the sandbox wrote its line and closed the FIFO.</summary>
+    public static void WaitReady(string fifo) => Assert.Equal("ready\n", File.ReadAllText(fifo));
 
     /// <summary>Kills a process the test started outside pid1's control when the test ends.</summary>
     public void Stray(int pid) => strays.Add(pid);
@@ -57,6 +73,11 @@ public sealed class LifecycleSandboxes : IDisposable
         foreach (string name in names)
         {
             Pid1Binary.Run("stop", name, "--grace", "1");
+        }
+
+        foreach (string fifo in fifos)
+        {
+            File.Delete(fifo);
         }
 
         foreach (int pid in strays)

@@ -42,7 +42,9 @@ public sealed class LifecycleKillTests : IDisposable
         using Process outsider = Pid1Binary.Start("sleep", ["2302"]);
         sandboxes.Stray(outsider.Id);
         string name = sandboxes.NewName("pidns");
-        int pid = sandboxes.Detach(name, "-fp", "--mount-proc", "/bin/sh", "-c", "sleep 2302 & sleep 2302 & wait");
+        string fifo = sandboxes.ReadyFifo();
+        int pid = sandboxes.Detach(name, "-fp", "--mount-proc", "/bin/sh", "-c", $"sleep 2302 & sleep 2302 & echo ready > {fifo}; wait");
+        LifecycleSandboxes.WaitReady(fifo);
         ulong inode = LifecycleSandboxes.Entry(name)!.Value.GetProperty("pidns").GetUInt64();
         int[] inside = Procs.WithCommandLine("sleep 2302").Where(p => Procs.PidNamespace(p) == $"pid:[{inode}]").ToArray();
         Assert.Equal(2, inside.Length);
@@ -68,12 +70,30 @@ public sealed class LifecycleKillTests : IDisposable
     public void KillName_ForwardsTheSignalThroughPid1()
     {
         string name = sandboxes.NewName("usr1");
-        using Process p = LifecycleNameTests.StartWithStatus(name, "/bin/sh", "-c", "trap 'exit 7' USR1; sleep 2303 & wait");
+        string fifo = sandboxes.ReadyFifo();
+        using Process p = LifecycleNameTests.StartWithStatus(name, "/bin/sh", "-c", $"trap 'exit 7' USR1; sleep 2303 & echo ready > {fifo}; wait");
         LifecycleNameTests.ReadEvent(p);
+        LifecycleSandboxes.WaitReady(fifo);
         RunResult r = Pid1Binary.Run("kill", name, "USR1");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.True(p.WaitForExit(10_000));
         Assert.Equal(7, p.ExitCode);
+    }
+
+    [Fact]
+    public void KillName_Sigkill_HitsTheWholeTreeAndDropsTheEntry()
+    {
+        string name = sandboxes.NewName("kill9");
+        string fifo = sandboxes.ReadyFifo();
+        int pid = sandboxes.Detach(name, "/bin/sh", "-c", $"sleep 2307 & sleep 2307 & echo ready > {fifo}; wait");
+        LifecycleSandboxes.WaitReady(fifo);
+        int[] sleepers = Procs.WithCommandLine("sleep 2307");
+        Assert.Equal(2, sleepers.Length);
+        RunResult r = Pid1Binary.Run("kill", name, "KILL");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(Procs.WaitGone(pid));
+        Assert.All(sleepers, p => Assert.True(Procs.WaitGone(p)));
+        Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
     }
 
     [Theory]
@@ -104,7 +124,9 @@ public sealed class LifecycleKillTests : IDisposable
         string log = Path.Combine(Path.GetTempPath(), name + ".log");
         try
         {
-            int pid = sandboxes.Detach(name, "--log", log, "-fp", "/bin/sh", "-c", "trap 'echo got TERM; exit 0' TERM; sleep 2304 & wait");
+            string fifo = sandboxes.ReadyFifo();
+            int pid = sandboxes.Detach(name, "--log", log, "-fp", "/bin/sh", "-c", $"trap 'echo got TERM; exit 0' TERM; sleep 2304 & echo ready > {fifo}; wait");
+            LifecycleSandboxes.WaitReady(fifo);
             RunResult r = Pid1Binary.Run("stop", name);
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.False(Procs.IsAlive(pid));
@@ -122,7 +144,9 @@ public sealed class LifecycleKillTests : IDisposable
     public void Stop_ProgramIgnoresTerm_KilledAfterGrace()
     {
         string name = sandboxes.NewName("stubborn");
-        int pid = sandboxes.Detach(name, "/bin/sh", "-c", "trap '' TERM; while :; do sleep 2305; done");
+        string fifo = sandboxes.ReadyFifo();
+        int pid = sandboxes.Detach(name, "/bin/sh", "-c", $"trap '' TERM; echo ready > {fifo}; while :; do sleep 2305; done");
+        LifecycleSandboxes.WaitReady(fifo);
         RunResult r = Pid1Binary.Run("stop", name, "--grace", "1");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("killing its tree", r.Stderr);
