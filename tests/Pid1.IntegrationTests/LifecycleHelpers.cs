@@ -16,7 +16,7 @@ namespace Pid1.IntegrationTests;
 public sealed class LifecycleSandboxes : IDisposable
 {
     private readonly List<string> names = [];
-    private readonly List<int> strays = [];
+    private readonly List<Process> strays = [];
     private readonly List<string> fifos = [];
 
     public static string StateDir => "/run/pid1";
@@ -41,11 +41,20 @@ public sealed class LifecycleSandboxes : IDisposable
         return path;
     }
 
-    /// <summary>Blocks until the sandbox wrote its line and closed the FIFO.</summary>
-    public static void WaitReady(string fifo) => Assert.Equal("ready\n", File.ReadAllText(fifo));
+    /// <summary>Blocks until the sandbox wrote its line ("ready", or pids) and closed the FIFO; returns the line.</summary>
+    public static string WaitReady(string fifo) => File.ReadAllText(fifo).Trim();
 
-    /// <summary>Kills a process the test started outside pid1's control when the test ends.</summary>
-    public void Stray(int pid) => strays.Add(pid);
+    /// <summary>Kills, when the test ends, a process the test started outside pid1's control.</summary>
+    public void Stray(Process process) => strays.Add(process);
+
+    /// <summary>Kills an orphan now, after checking it still runs <paramref name="commandLine"/> (not a reused pid).</summary>
+    public static void KillOrphan(int pid, string commandLine)
+    {
+        if (Procs.CommandLine(pid).StartsWith(commandLine, StringComparison.Ordinal))
+        {
+            Pid1Binary.RunCommand("kill", "-KILL", pid.ToString());
+        }
+    }
 
     /// <summary>`pid1 --detach --name NAME ARGS…`: asserts it printed "NAME PID" and exited 0; returns the pid.</summary>
     public int Detach(string name, params string[] args)
@@ -80,19 +89,17 @@ public sealed class LifecycleSandboxes : IDisposable
             File.Delete(fifo);
         }
 
-        foreach (int pid in strays)
+        // The test's own children: Process knows when they exited, so a reused pid is never killed. Not
+        // Kill(entireProcessTree): that walks children of the pid *number*, which may belong to another test by now.
+        foreach (Process process in strays)
         {
-            try
+            if (!process.HasExited)
             {
-                using Process p = Process.GetProcessById(pid);
-                p.Kill(entireProcessTree: true);
+                process.Kill();
             }
-            catch (ArgumentException)
-            {
-            }
-            catch (InvalidOperationException)
-            {
-            }
+
+            process.WaitForExit();
+            process.Dispose();
         }
     }
 }
@@ -127,6 +134,13 @@ public static class Procs
             .Where(pid => pid > 0 && CommandLine(pid).StartsWith(prefix, StringComparison.Ordinal) && IsAlive(pid))
             .ToArray();
 
+    /// <summary>Every live process whose /proc/PID/ns/pid is <paramref name="link"/> ("pid:[4026532189]").</summary>
+    public static int[] InPidNamespace(string link) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && IsAlive(pid) && LinkOrEmpty($"/proc/{pid}/ns/pid") == link)
+            .ToArray();
+
     public static string CommandLine(int pid)
     {
         try
@@ -154,6 +168,18 @@ public static class Procs
         }
 
         return true;
+    }
+
+    private static string LinkOrEmpty(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget ?? string.Empty;
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
     }
 
     private static string[] StatFields(int pid)

@@ -17,10 +17,10 @@ public sealed class LifecycleKillTests : IDisposable
     [Fact]
     public void KillSid_SignalsEveryProcessOfThatSessionAndNoOther()
     {
-        using Process outsider = Pid1Binary.Start("sleep", ["2301"]);
-        using Process session = Pid1Binary.Start("setsid", ["-w", "/bin/sh", "-c", "sleep 2301 & echo $!; sleep 2301 & echo $!; echo $$; wait"]);
-        sandboxes.Stray(outsider.Id);
-        sandboxes.Stray(session.Id);
+        Process outsider = Pid1Binary.Start("sleep", ["2301"]);
+        Process session = Pid1Binary.Start("setsid", ["-w", "/bin/sh", "-c", "sleep 2301 & echo $!; sleep 2301 & echo $!; echo $$; wait"]);
+        sandboxes.Stray(outsider);
+        sandboxes.Stray(session);
         int[] members = [int.Parse(session.StandardOutput.ReadLine()!), int.Parse(session.StandardOutput.ReadLine()!)];
         int sid = int.Parse(session.StandardOutput.ReadLine()!);
         Assert.All(members, m => Assert.Equal(sid, Procs.Session(m)));
@@ -39,15 +39,15 @@ public sealed class LifecycleKillTests : IDisposable
     [Fact]
     public void KillPidns_SignalsEveryProcessOfThatNamespaceAndNoOther()
     {
-        using Process outsider = Pid1Binary.Start("sleep", ["2302"]);
-        sandboxes.Stray(outsider.Id);
+        Process outsider = Pid1Binary.Start("sleep", ["2302"]);
+        sandboxes.Stray(outsider);
         string name = sandboxes.NewName("pidns");
         string fifo = sandboxes.ReadyFifo();
         int pid = sandboxes.Detach(name, "-fp", "--mount-proc", "/bin/sh", "-c", $"sleep 2302 & sleep 2302 & echo ready > {fifo}; wait");
         LifecycleSandboxes.WaitReady(fifo);
         ulong inode = LifecycleSandboxes.Entry(name)!.Value.GetProperty("pidns").GetUInt64();
-        int[] inside = Procs.WithCommandLine("sleep 2302").Where(p => Procs.PidNamespace(p) == $"pid:[{inode}]").ToArray();
-        Assert.Equal(2, inside.Length);
+        int[] inside = Procs.InPidNamespace($"pid:[{inode}]");
+        Assert.Equal(4, inside.Length); // pid1's init of the namespace, sh, two sleeps
 
         RunResult r = Pid1Binary.Run("kill", "--pidns", inode.ToString(), "KILL");
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -85,10 +85,9 @@ public sealed class LifecycleKillTests : IDisposable
     {
         string name = sandboxes.NewName("kill9");
         string fifo = sandboxes.ReadyFifo();
-        int pid = sandboxes.Detach(name, "/bin/sh", "-c", $"sleep 2307 & sleep 2307 & echo ready > {fifo}; wait");
-        LifecycleSandboxes.WaitReady(fifo);
-        int[] sleepers = Procs.WithCommandLine("sleep 2307");
-        Assert.Equal(2, sleepers.Length);
+        int pid = sandboxes.Detach(name, "/bin/sh", "-c", $"sleep 2307 & a=$!; sleep 2307 & echo $a $! > {fifo}; wait");
+        int[] sleepers = LifecycleSandboxes.WaitReady(fifo).Split(' ').Select(int.Parse).ToArray();
+        Assert.All(sleepers, p => Assert.True(Procs.IsAlive(p)));
         RunResult r = Pid1Binary.Run("kill", name, "KILL");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.True(Procs.WaitGone(pid));
