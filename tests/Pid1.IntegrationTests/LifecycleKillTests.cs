@@ -132,6 +132,10 @@ public sealed class LifecycleKillTests : IDisposable
             Assert.Empty(Procs.WithCommandLine("sleep 2304"));
             Assert.Equal("got TERM\n", File.ReadAllText(log));
             Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
+
+            RunResult late = Pid1Binary.Run("kill", name);
+            Assert.Equal(1, late.ExitCode);
+            Assert.Equal($"pid1: kill: {name} is not running\n", late.Stderr);
         }
         finally
         {
