@@ -14,6 +14,7 @@ public static partial class Catalog
         F("unistd.h", "off_t lseek(int fd, off_t offset, int whence)"),
         F("unistd.h", "int fsync(int fd)"),
         F("unistd.h", "void sync(void)", ErrorConvention.None),
+        F("sys/file.h", "int flock(int fd, int operation)"),
         F("unistd.h", "int ftruncate(int fd, off_t length)"),
         F("unistd.h", "int isatty(int fd)", ErrorConvention.None),
         F("unistd.h", "int chdir(const char *path)"),
@@ -125,5 +126,12 @@ public static partial class Catalog
         Sys("linux/capability.h", "int capset(struct __user_cap_header_struct *hdrp, const struct __user_cap_data_struct *datap)", 126, 91),
         Sys("linux/bpf.h", "int bpf(int cmd, void *attr, unsigned int size)", 321, 280),
         Sys("dirent.h", "ssize_t getdents64(int fd, void *dirp, size_t count)", 217, 61),
+
+        // The kernel's own entry points for credentials, bypassing glibc's all-threads broadcast (setxid).
+        // Only for a single-threaded cloned child: there glibc would wait for the runtime's threads that
+        // were copied into its bookkeeping but not into the child, and may hang (DESIGN hazard 13).
+        Sys("unistd.h", "int sys_setresuid(uid_t ruid, uid_t euid, uid_t suid)", 117, 147),
+        Sys("unistd.h", "int sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid)", 119, 149),
+        Sys("grp.h", "int sys_setgroups(size_t size, const gid_t *list)", 116, 159),
     };
 }

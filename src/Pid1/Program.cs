@@ -2,6 +2,7 @@ using System;
 using System.Reflection;
 using Pid1.Cli;
 using Pid1.Init;
+using Pid1.Lifecycle;
 using Pid1.Native;
 
 namespace Pid1;
@@ -21,6 +22,11 @@ internal static unsafe class Program
 
         try
         {
+            if (args.Length > 0 && Commands.IsCommand(args[0]))
+            {
+                return Commands.Run(args);
+            }
+
             Options options = CommandLine.Parse(args, Environment.GetEnvironmentVariable, Libc.geteuid() == 0);
             Log.Verbosity = options.Verbosity;
             if (options.ShowHelp)
@@ -33,23 +39,26 @@ internal static unsafe class Program
                 return Print($"pid1 {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}\n");
             }
 
-            return Launcher.Run(options, &original);
+            return Session.Run(options, args, &original);
         }
         catch (UsageException e)
         {
             Log.Error(e.Message);
             Log.Error(Usage.Hint);
+            Detach.ReportFailure(ExitCodes.SetupFailed, e.Message);
             return ExitCodes.SetupFailed;
         }
         catch (SetupException e)
         {
             Log.Error(e.Message);
+            Detach.ReportFailure(e.ExitCode, e.Message);
             return e.ExitCode;
         }
         catch (Exception e)
         {
             // A bug, not a user error: still one line and a scriptable code, never a stack trace.
             Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
+            Detach.ReportFailure(ExitCodes.SetupFailed, $"internal error: {e.GetType().Name}: {e.Message}");
             return ExitCodes.SetupFailed;
         }
     }

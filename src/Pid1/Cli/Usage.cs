@@ -6,7 +6,8 @@ internal static class Usage
 
     public const string Text = """
         Usage: pid1 [OPTIONS] [--] PROGRAM [ARGS...]
-               pid1 list [--json] | kill NAME|--sid SID|--pidns INODE [SIG] | stop NAME | exec NAME -- CMD
+               pid1 list [--json] | kill NAME|--sid SID|--pidns INODE [SIG] | stop NAME [--grace S]
+               pid1 exec NAME [--user U] -- CMD | checkpoint NAME OUT.gz [--image DEST] [--zero-free]
 
         Runs PROGRAM as a container runtime would and stays with it as its init: reaps zombies, forwards
         signals, shuts the tree down cleanly. Options stop at the first non-option.

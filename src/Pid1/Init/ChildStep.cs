@@ -77,6 +77,21 @@ internal enum StepKind
 
     /// <summary>execve each candidate path in turn (a PATH search made before fork); the last step.</summary>
     Exec,
+
+    /// <summary>setns(Number = namespace fd, Flags = CLONE_NEW* type): `pid1 exec` joins a sandbox.</summary>
+    JoinNamespace,
+
+    /// <summary>fchdir(Number = fd of the sandbox's root) then chroot("."): its root, even after pivot_root.</summary>
+    JoinRoot,
+
+    /// <summary>fchdir(Number = fd of the sandbox program's working directory).</summary>
+    JoinWorkingDirectory,
+
+    /// <summary>setgroups, setresgid, setresuid from the <see cref="Lifecycle.ExecCredentials"/> at Data.</summary>
+    JoinCredentials,
+
+    /// <summary>Marks every fd from 3 up close-on-exec, so no host fd reaches the sandbox (the error pipe still works).</summary>
+    CloseHostFds,
 }
 
 /// <summary>

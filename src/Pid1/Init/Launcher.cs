@@ -31,6 +31,7 @@ internal static unsafe class Launcher
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
             Log.Info($"started {options.Program} as pid {pid}");
+            Lifecycle.Session.Started(pid);
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
             config.StopsTree = KernelInit.Running;
             return Supervisor.Run(config);

@@ -1,0 +1,210 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using Pid1.Native;
+
+namespace Pid1.Lifecycle;
+
+/// <summary>
+/// `pid1 checkpoint NAME OUT.gz [--image DEST] [--zero-free]`: the seed's "compress the loop image" without
+/// stopping the sandbox. Freeze its cgroup (no write can tear the copy), optionally fill the image's free
+/// space with zeros through the sandbox's own mount (old data compresses badly), sync, gzip the image to
+/// OUT.gz (via a temporary file renamed at the end), thaw, then read the archive back and compare its
+/// length and checksum with what was read from the image. Restore: gunzip, then --mount-image.
+/// </summary>
+internal static unsafe class CheckpointCommand
+{
+    private const string Synopsis = "checkpoint NAME OUT.gz [--image DEST] [--zero-free]";
+    private const int Chunk = 1 << 20;
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        (string name, string output, string? destination, bool zeroFree) = Parse(args);
+        if (Commands.Find("checkpoint", name) is not SandboxState state)
+        {
+            return Commands.NotRunning;
+        }
+
+        (string image, string dest) = ChooseImage(state, destination);
+        string? mountPoint = zeroFree ? MountedImage(state, image, dest) : null;
+        (long length, ulong sum) = CopyFrozen(state, image, output, mountPoint);
+        (long unpacked, ulong unpackedSum) = Measure(output);
+        if (unpacked != length || unpackedSum != sum)
+        {
+            File.Delete(output);
+            throw new SetupException($"checkpoint {output}: the archive does not read back as the image ({unpacked} of {length} bytes)");
+        }
+
+        Output.Stdout($"{name}: {image} ({length} bytes) -> {output} ({new FileInfo(output).Length} bytes), verified\n");
+        return 0;
+    }
+
+    private static (string Name, string Output, string? Destination, bool ZeroFree) Parse(ReadOnlySpan<string> args)
+    {
+        if (args.Length < 2 || args[0].StartsWith('-') || args[1].StartsWith('-'))
+        {
+            throw Commands.Usage(Synopsis);
+        }
+
+        string? destination = null;
+        bool zeroFree = false;
+        for (int i = 2; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--zero-free":
+                    zeroFree = true;
+                    break;
+                case "--image" when i + 1 < args.Length:
+                    destination = args[++i];
+                    break;
+                default:
+                    throw Commands.Usage(Synopsis);
+            }
+        }
+
+        return (args[0], Path.GetFullPath(args[1]), destination, zeroFree);
+    }
+
+    private static (string Image, string Destination) ChooseImage(SandboxState state, string? destination)
+    {
+        var images = state.Images.Where(i => destination is null || i.Destination == destination).ToArray();
+        return images.Length switch
+        {
+            1 => images[0],
+            0 when destination is null => throw new SetupException($"checkpoint: {state.Name} has no --mount-image to checkpoint"),
+            0 => throw new SetupException($"checkpoint: {state.Name} has no image mounted on {destination}"),
+            _ => throw new UsageException($"checkpoint: {state.Name} has {images.Length} images: choose one with --image DEST"),
+        };
+    }
+
+    /// <summary>
+    /// The image's mount as the sandbox sees it (/proc/CHILD/root/DEST), only if /proc/CHILD/mountinfo shows
+    /// DEST mounted from a loop device backed by exactly this image: zero-filling anything else would fill
+    /// a disk that is not the image.
+    /// </summary>
+    private static string MountedImage(SandboxState state, string image, string destination)
+    {
+        foreach (string line in File.ReadAllLines($"/proc/{state.Child}/mountinfo"))
+        {
+            string[] fields = line.Split(' ');
+            int separator = Array.IndexOf(fields, "-");
+            if (separator > 4 && fields[4] == destination && separator + 2 < fields.Length
+                && fields[separator + 2].StartsWith("/dev/loop", StringComparison.Ordinal)
+                && BackingFile(fields[separator + 2]) == image)
+            {
+                return $"/proc/{state.Child}/root{destination}";
+            }
+        }
+
+        throw new SetupException($"checkpoint --zero-free: {image} is not mounted on {destination} in {state.Name}");
+    }
+
+    private static string? BackingFile(string device)
+    {
+        try
+        {
+            return File.ReadAllText($"/sys/block/{Path.GetFileName(device)}/loop/backing_file").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Freeze → [zero free space] → sync → gzip → thaw (always).</summary>
+    private static (long Length, ulong Sum) CopyFrozen(SandboxState state, string image, string output, string? mountPoint)
+    {
+        Freezer.Freeze(state);
+        try
+        {
+            if (mountPoint is not null)
+            {
+                ZeroFree(mountPoint);
+            }
+
+            Libc.sync();
+            return Compress(image, output);
+        }
+        finally
+        {
+            Freezer.Thaw(state);
+        }
+    }
+
+    /// <summary>Writes zeros until the filesystem is full, syncs them, removes the file.</summary>
+    private static void ZeroFree(string mountPoint)
+    {
+        string filler = Path.Combine(mountPoint, ".pid1-zero-free");
+        try
+        {
+            using var stream = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
+            byte[] zeros = new byte[Chunk];
+            try
+            {
+                while (true)
+                {
+                    stream.Write(zeros);
+                }
+            }
+            catch (IOException e) when (e.HResult == Libc.ENOSPC)
+            {
+                // ENOSPC: the free space is now zeros.
+            }
+
+            stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            File.Delete(filler);
+        }
+    }
+
+    private static (long Length, ulong Sum) Compress(string image, string output)
+    {
+        string temporary = output + ".tmp";
+        (long, ulong) result;
+        using (FileStream source = File.OpenRead(image))
+        using (FileStream target = new(temporary, FileMode.Create, FileAccess.Write))
+        {
+            using (var gzip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                result = Copy(source, gzip);
+            }
+
+            target.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, output, overwrite: true);
+        return result;
+    }
+
+    private static (long Length, ulong Sum) Measure(string archive)
+    {
+        using FileStream file = File.OpenRead(archive);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        return Copy(gzip, Stream.Null);
+    }
+
+    /// <summary>Copies and returns the length and an FNV-1a checksum of what passed through.</summary>
+    private static (long Length, ulong Sum) Copy(Stream from, Stream to)
+    {
+        byte[] buffer = new byte[Chunk];
+        long length = 0;
+        ulong sum = 14695981039346656037UL;
+        int n;
+        while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            to.Write(buffer, 0, n);
+            for (int i = 0; i < n; i++)
+            {
+                sum = (sum ^ buffer[i]) * 1099511628211UL;
+            }
+
+            length += n;
+        }
+
+        return (length, sum);
+    }
+}

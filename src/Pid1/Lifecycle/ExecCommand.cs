@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Pid1.Cli;
+using Pid1.Init;
+using Pid1.Native;
+
+namespace Pid1.Lifecycle;
+
+/// <summary>
+/// `pid1 exec NAME [--user U] -- CMD [ARGS...]`: runs CMD inside a running sandbox. This pid1 makes itself
+/// non-dumpable first (runc CVE-2019-5736: nothing inside may open /proc/PID/exe of a host binary), opens the
+/// namespaces, root and working directory of the sandbox's main child, and clones a single-threaded child
+/// (setns of user and mnt fail in a multithreaded process, hazard 4). That child is put in the sandbox's
+/// cgroups by this pid1 before it joins the cgroup namespace (hazard 8), joins the namespaces user first,
+/// forks into the pid namespace, enters the root, drops to the user and execs CMD with every host fd marked
+/// close-on-exec. This pid1 supervises it and exits with CMD's code.
+/// </summary>
+internal static unsafe class ExecCommand
+{
+    private const string Synopsis = "exec NAME [--user USER[:GROUP]] -- CMD [ARGS...]";
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        // Before anything of the sandbox is opened: a process inside could otherwise ptrace or open us.
+        Check.Ok(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl PR_SET_DUMPABLE 0");
+        (string name, string? user, string[] command) = Parse(args);
+        if (Commands.Find("exec", name) is not SandboxState state)
+        {
+            return Commands.NotRunning;
+        }
+
+        if (state.Child == 0 || !ProcInfo.IsSame(state.Child, state.ChildStart))
+        {
+            Log.Error($"exec: {name} is not running (its program has not started or has exited)");
+            return Commands.NotRunning;
+        }
+
+        return Enter(state, user, command);
+    }
+
+    private static (string Name, string? User, string[] Command) Parse(ReadOnlySpan<string> args)
+    {
+        if (args.Length < 2)
+        {
+            throw Commands.Usage(Synopsis);
+        }
+
+        string? user = null;
+        int i = 1;
+        if (args[i] == "--user")
+        {
+            user = i + 1 < args.Length ? args[i + 1] : throw Commands.Usage(Synopsis);
+            i += 2;
+        }
+
+        if (i < args.Length && args[i] == "--")
+        {
+            i++;
+        }
+
+        if (i >= args.Length || args[i].StartsWith('-'))
+        {
+            throw Commands.Usage(Synopsis);
+        }
+
+        return (args[0], user, args[i..].ToArray());
+    }
+
+    private static int Enter(SandboxState state, string? user, string[] command)
+    {
+        int child = state.Child;
+        int program = ProgramOf(state);
+        ProcTree.Prepare();
+        var plan = new ChildPlan();
+        Pipe sync = Pipe.Create("exec sync");
+        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, $"wait for the cgroup join of {state.Name}");
+        bool joinsPidNamespace = AddNamespaces(plan, state);
+        if (joinsPidNamespace)
+        {
+            // setns(pid) only places children in the namespace: the command is forked after it.
+            var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
+            *init = SupervisorConfig.From(Options.Default with { Verbosity = Log.Verbosity }, 0, isNamespaceInit: false);
+            plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, $"fork into the pid namespace of {state.Name}");
+        }
+
+        plan.Add(new ChildStep { Kind = StepKind.JoinRoot, Number = OpenDirectory($"/proc/{child}/root") }, $"enter the root of {state.Name}");
+        plan.Add(new ChildStep { Kind = StepKind.JoinWorkingDirectory, Number = OpenDirectory($"/proc/{program}/cwd") }, $"enter the working directory of {state.Name}");
+        plan.Add(new ChildStep { Kind = StepKind.JoinCredentials, Data = Credentials(state, program, user) }, $"become {user ?? "the sandbox's user"}");
+        plan.Add(new ChildStep { Kind = StepKind.CloseHostFds }, "close_range: mark host fds close-on-exec");
+        AddCommand(plan, program, command);
+        int pid = Spawner.SpawnCloned(plan, 0, Pipe.Create("exec errors"), sync, clone => JoinCgroups(child, clone));
+        var config = SupervisorConfig.From(Options.Default with { Verbosity = Log.Verbosity }, pid, isNamespaceInit: false, forwardsToInit: joinsPidNamespace);
+        return Supervisor.Run(config);
+    }
+
+    /// <summary>The program's process: the main child, or with a new pid namespace the first child of its init.</summary>
+    private static int ProgramOf(SandboxState state)
+    {
+        bool ownsPidNamespace = state.PidNamespace != ProcInfo.NamespaceInode(Environment.ProcessId, "pid");
+        return ownsPidNamespace && ProcInfo.Children(state.Child) is [int first, ..] ? first : state.Child;
+    }
+
+    /// <summary>setns steps for every namespace of the sandbox that differs from this pid1's, user first.</summary>
+    private static bool AddNamespaces(ChildPlan plan, SandboxState state)
+    {
+        bool pid = false;
+        foreach (string kind in Namespaces.Kinds)
+        {
+            ulong inode = ProcInfo.NamespaceInode(state.Child, kind);
+            if (inode == 0 || inode == ProcInfo.NamespaceInode(Environment.ProcessId, kind))
+            {
+                continue;
+            }
+
+            int fd = Open($"/proc/{state.Child}/ns/{kind}", Libc.O_RDONLY);
+            plan.Add(new ChildStep { Kind = StepKind.JoinNamespace, Number = fd, Flags = Namespaces.Flag(kind) }, $"setns {kind} of {state.Name} (pid {state.Child})");
+            pid |= kind == "pid";
+        }
+
+        return pid;
+    }
+
+    private static void AddCommand(ChildPlan plan, int program, string[] command)
+    {
+        string[] environment = ProgramEnvironment(program);
+        string path = environment.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?.Substring(5) is { Length: > 0 } p
+            ? p
+            : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        var exec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));
+        exec->Argv = CStrings.Array(command);
+        exec->Envp = CStrings.Array(environment);
+        exec->Candidates = CStrings.Array(Launcher.Candidates(command[0], path));
+        sigset_t* unblocked = (sigset_t*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(sigset_t));
+        plan.Add(new ChildStep { Kind = StepKind.NewProcessGroup }, "setpgid for the command");
+        if (Libc.isatty(Libc.STDIN_FILENO) == 1)
+        {
+            plan.Add(new ChildStep { Kind = StepKind.TakeTerminal }, "tcsetpgrp on stdin");
+        }
+
+        plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = unblocked }, "restore the signal mask");
+        plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {command[0]}");
+    }
+
+    /// <summary>The sandbox program's environment: the command sees what the program was started with.</summary>
+    private static string[] ProgramEnvironment(int program)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{program}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    private static ExecCredentials* Credentials(SandboxState state, int program, string? user)
+    {
+        (uint uid, uint gid, uint[] groups) = user is null ? ExecIdentity.OfProcess(program) : ExecIdentity.Parse(user, $"/proc/{state.Child}/root");
+        var credentials = (ExecCredentials*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecCredentials));
+        credentials->Uid = uid;
+        credentials->Gid = gid;
+        credentials->GroupCount = groups.Length;
+        credentials->Groups = (uint*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Math.Max(1, groups.Length), sizeof(uint));
+        for (int i = 0; i < groups.Length; i++)
+        {
+            credentials->Groups[i] = groups[i];
+        }
+
+        credentials->SetGroups = ReadSetgroups(program) != "deny";
+        return credentials;
+    }
+
+    private static string ReadSetgroups(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/setgroups").Trim();
+        }
+        catch (IOException)
+        {
+            return "allow";
+        }
+    }
+
+    /// <summary>
+    /// Runs in this pid1 while the clone waits: writes the clone's pid to cgroup.procs of every hierarchy
+    /// where the sandbox's cgroup differs from ours, so CMD is limited (and frozen) with the sandbox.
+    /// </summary>
+    private static void JoinCgroups(int sandbox, int clone)
+    {
+        Dictionary<string, string> own = CgroupPaths(Environment.ProcessId);
+        foreach ((string hierarchy, string path) in CgroupPaths(sandbox))
+        {
+            if (own.TryGetValue(hierarchy, out string? ours) && ours == path)
+            {
+                continue;
+            }
+
+            string procs = Path.Combine(CgroupMount(hierarchy), path.TrimStart('/'), "cgroup.procs");
+            try
+            {
+                File.WriteAllText(procs, clone.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (IOException e)
+            {
+                throw new SetupException($"join cgroup {procs}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Hierarchy ("" for v2, else the controller list) → path, from /proc/PID/cgroup.</summary>
+    private static Dictionary<string, string> CgroupPaths(int pid)
+    {
+        var paths = new Dictionary<string, string>();
+        foreach (string line in File.ReadAllLines($"/proc/{pid}/cgroup"))
+        {
+            string[] parts = line.Split(':', 3);
+            if (parts.Length == 3)
+            {
+                paths[parts[1]] = parts[2];
+            }
+        }
+
+        return paths;
+    }
+
+    private static string CgroupMount(string hierarchy)
+    {
+        if (hierarchy.Length == 0)
+        {
+            return File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        }
+
+        string name = hierarchy.StartsWith("name=", StringComparison.Ordinal) ? hierarchy.Substring(5) : hierarchy;
+        return Path.Combine("/sys/fs/cgroup", name);
+    }
+
+    private static int OpenDirectory(string path) => Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY);
+
+    private static int Open(string path, int flags)
+    {
+        byte* text = CStrings.From(path);
+        int fd = Libc.open(text, flags | Libc.O_CLOEXEC, 0);
+        System.Runtime.InteropServices.NativeMemory.Free(text);
+        return Check.Ok(fd, $"open {path}");
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+
+namespace Pid1.Lifecycle;
+
+/// <summary>The fields of /proc/PID/stat that identify a process across pid reuse and place it in a session.</summary>
+internal readonly record struct ProcStat(int Pid, char State, int Parent, int Session, ulong StartTime)
+{
+    /// <summary>Zombies and dead entries still have a stat file, but nothing to signal or join.</summary>
+    public bool IsAlive => State is not 'Z' and not 'X';
+}
+
+/// <summary>Reads what the lifecycle commands need from /proc; every read tolerates the process vanishing.</summary>
+internal static class ProcInfo
+{
+    public static ProcStat? Stat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        return ParseStat(pid, text);
+    }
+
+    /// <summary>
+    /// Parses "pid (comm) S ppid pgrp session ... starttime": fields after the last ')' are counted from 3,
+    /// because comm may contain spaces and parentheses.
+    /// </summary>
+    public static ProcStat? ParseStat(int pid, string text)
+    {
+        int close = text.LastIndexOf(')');
+        if (close < 0)
+        {
+            return null;
+        }
+
+        string[] fields = text.Substring(close + 2).Split(' ');
+        if (fields.Length < 20 || fields[0].Length != 1)
+        {
+            return null;
+        }
+
+        return new ProcStat(pid, fields[0][0], Int(fields[1]), Int(fields[3]), ulong.Parse(fields[19], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The same process as when it was first seen: alive, and started at the same boot tick.</summary>
+    public static bool IsSame(int pid, ulong startTime) =>
+        Stat(pid) is ProcStat s && s.IsAlive && s.StartTime == startTime;
+
+    /// <summary>The inode in /proc/PID/ns/KIND ("pid:[4026531836]"), or 0 when it cannot be read.</summary>
+    public static ulong NamespaceInode(int pid, string kind)
+    {
+        string? target;
+        try
+        {
+            target = new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+
+        return ParseNamespaceLink(target, kind);
+    }
+
+    public static ulong ParseNamespaceLink(string? target, string kind)
+    {
+        string prefix = kind + ":[";
+        if (target is null || !target.StartsWith(prefix, StringComparison.Ordinal) || !target.EndsWith(']'))
+        {
+            return 0;
+        }
+
+        return ulong.TryParse(target.AsSpan(prefix.Length, target.Length - prefix.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode) ? inode : 0;
+    }
+
+    /// <summary>The cgroup v2 path ("0::/x") and the v1 freezer path of a process, "/" when in the root.</summary>
+    public static (string Unified, string Freezer) Cgroups(int pid)
+    {
+        string unified = "/";
+        string freezer = "/";
+        try
+        {
+            foreach (string line in File.ReadAllLines($"/proc/{pid}/cgroup"))
+            {
+                string[] parts = line.Split(':', 3);
+                if (parts.Length != 3)
+                {
+                    continue;
+                }
+
+                if (parts[0] == "0" && parts[1].Length == 0)
+                {
+                    unified = parts[2];
+                }
+                else if (Array.IndexOf(parts[1].Split(','), "freezer") >= 0)
+                {
+                    freezer = parts[2];
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return (unified, freezer);
+    }
+
+    /// <summary>Every pid /proc lists right now, in the caller's pid namespace.</summary>
+    public static List<int> AllPids()
+    {
+        var pids = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                pids.Add(pid);
+            }
+        }
+
+        return pids;
+    }
+
+    /// <summary>The children the kernel lists for a process (its main thread's children file).</summary>
+    public static List<int> Children(int pid)
+    {
+        var children = new List<int>();
+        try
+        {
+            foreach (string word in File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                children.Add(Int(word));
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return children;
+    }
+
+    private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+}

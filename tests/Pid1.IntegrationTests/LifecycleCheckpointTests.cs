@@ -1,0 +1,89 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using Xunit;
+
+namespace Pid1.IntegrationTests;
+
+/// <summary>`pid1 checkpoint`: the seed's "gzip the loop image", with the sandbox frozen, not stopped.</summary>
+public sealed class LifecycleCheckpointTests : IDisposable
+{
+    private readonly LifecycleSandboxes sandboxes = new();
+    private readonly string dir = Directory.CreateTempSubdirectory("life-ckpt-").FullName;
+
+    public void Dispose()
+    {
+        sandboxes.Dispose();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void Checkpoint_FrozenGzipOfTheImage_ZeroFreeShrinksIt_SandboxKeepsRunning()
+    {
+        string name = sandboxes.NewName("ckpt");
+        string image = Path.Combine(dir, "disk.img");
+        string mount = Directory.CreateDirectory(Path.Combine(dir, "mnt")).FullName;
+        string ready = Path.Combine(dir, "ready");
+        Assert.Equal(0, Pid1Binary.RunCommand("truncate", "-s", "8M", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfs.ext2", "-q", "-F", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", ready).ExitCode);
+
+        // The program writes 2 MB of random data (synced, so it reaches the image), deletes it, keeps a
+        // small file and says ready. It mounts the image itself where pid1 has not (--mount-image).
+        string script = $"mountpoint -q {mount} || mount -o loop {image} {mount}; " +
+            $"dd if=/dev/urandom of={mount}/junk bs=1M count=2 conv=fsync status=none; rm {mount}/junk; " +
+            $"echo kept > {mount}/keep; sync; echo ready > {ready}; exec sleep 2701";
+        using var cgroup = new LifecycleCgroup(name);
+        RunResult start = cgroup.RunPid1Inside("--detach", "--name", name, "-m", "--mount-image", $"{image}:{mount}", "/bin/sh", "-c", script);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal("ready\n", File.ReadAllText(ready));
+
+        string plain = Path.Combine(dir, "plain.gz");
+        string zeroed = Path.Combine(dir, "zeroed.gz");
+        RunResult first = Pid1Binary.Run("checkpoint", name, plain);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("verified", first.Stdout);
+        RunResult second = Pid1Binary.Run("checkpoint", name, zeroed, "--zero-free");
+        Assert.True(second.ExitCode == 0, second.ToString());
+
+        Assert.True(new FileInfo(plain).Length > 1_500_000, "the deleted random data is still in the image");
+        Assert.True(new FileInfo(zeroed).Length < 200_000, "--zero-free turned it into zeros");
+        Assert.Equal("running", LifecycleSandboxes.Entry(name)!.Value.GetProperty("status").GetString());
+        Assert.Equal(File.ReadAllBytes(image), Gunzip(zeroed));
+        string unpacked = Path.Combine(dir, "restored.img");
+        File.WriteAllBytes(unpacked, Gunzip(zeroed));
+        Assert.Equal("kept\n", Pid1Binary.RunCommand("debugfs", "-R", "cat /keep", unpacked).Stdout);
+        Assert.Equal(0, Pid1Binary.Run("stop", name).ExitCode);
+    }
+
+    [Fact]
+    public void Checkpoint_WithoutCgroupOrImage_ClearErrors()
+    {
+        string name = sandboxes.NewName("nocg");
+        string image = Path.Combine(dir, "none.img");
+        File.WriteAllBytes(image, new byte[4096]);
+        sandboxes.Detach(name, "-m", "--mount-image", $"{image}:{dir}", "sleep", "2702");
+        RunResult noCgroup = Pid1Binary.Run("checkpoint", name, Path.Combine(dir, "x.gz"));
+        Assert.Equal(125, noCgroup.ExitCode);
+        Assert.Contains($"cannot freeze {name}: it has no cgroup of its own", noCgroup.Stderr);
+        RunResult notMounted = Pid1Binary.Run("checkpoint", name, Path.Combine(dir, "x.gz"), "--zero-free");
+        Assert.Equal(125, notMounted.ExitCode);
+        Assert.Contains($"{image} is not mounted on {dir}", notMounted.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "x.gz")));
+
+        string bare = sandboxes.NewName("noimg");
+        sandboxes.Detach(bare, "sleep", "2703");
+        RunResult noImage = Pid1Binary.Run("checkpoint", bare, Path.Combine(dir, "y.gz"));
+        Assert.Equal(125, noImage.ExitCode);
+        Assert.Contains($"{bare} has no --mount-image", noImage.Stderr);
+    }
+
+    private static byte[] Gunzip(string path)
+    {
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var bytes = new MemoryStream();
+        gzip.CopyTo(bytes);
+        return bytes.ToArray();
+    }
+}
