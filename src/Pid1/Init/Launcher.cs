@@ -18,15 +18,36 @@ internal static unsafe class Launcher
         PrepareSelf(options);
         ExecSpec* exec = MarshalExec(options);
         ProcTree.Prepare();
-        bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+        bool onTerminal = OwnsTerminal();
         bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
         int pid = options.IsPlainSpawn && !onTerminal
             ? Spawner.SpawnPlain(options.Program, exec, originalMask)
             : SpawnWithPlan(options, exec, originalMask, onTerminal);
         Log.Info($"started {options.Program} as pid {pid}");
-        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
-        return Supervisor.Run(config);
+        var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
+        return Supervise(config);
     }
+
+    /// <summary>Supervises until the tree is gone; a bug in the loop still ends the tree cleanly, with 125.</summary>
+    private static int Supervise(in SupervisorConfig config)
+    {
+        try
+        {
+            return Supervisor.Run(config);
+        }
+        catch (Exception e)
+        {
+            Log.Error($"supervisor failed, stopping the program: {e.GetType().Name}: {e.Message}");
+            return Supervisor.Abort(config);
+        }
+    }
+
+    /// <summary>
+    /// Stdin is a terminal and pid1's group is its foreground: then the program's group gets the foreground.
+    /// A pid1 started in the background (`pid1 prog &`) must not steal the terminal from its shell.
+    /// </summary>
+    private static bool OwnsTerminal() =>
+        Libc.isatty(Libc.STDIN_FILENO) == 1 && Libc.tcgetpgrp(Libc.STDIN_FILENO) == Libc.getpgid(0);
 
     /// <summary>
     /// Not PID 1: become a child subreaper, so orphans of the tree are reparented to pid1 and reaped here
@@ -34,6 +55,11 @@ internal static unsafe class Launcher
     /// </summary>
     private static void PrepareSelf(Options options)
     {
+        if (!Signals.FinalizerThreadBlocks)
+        {
+            Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
+        }
+
         if (Libc.getpid() != 1)
         {
             Check.Ok(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl PR_SET_CHILD_SUBREAPER");
@@ -64,7 +90,7 @@ internal static unsafe class Launcher
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
-            *init = SupervisorConfig.From(options, 0, isNamespaceInit: true);
+            *init = SupervisorConfig.From(options, 0, isNamespaceInit: true, onTerminal: onTerminal);
             plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
         }
 

@@ -17,6 +17,12 @@ internal unsafe struct SupervisorConfig
     /// <summary>True when pid1 is PID 1 of its pid namespace: kill(-1) then reaches exactly the tree.</summary>
     public bool IsNamespaceInit;
 
+    /// <summary>pid1 made the main child's group the terminal's foreground (and takes it back after).</summary>
+    public bool OnTerminal;
+
+    /// <summary>The main child leads its own process group (not so for pid1's own init of a pid namespace).</summary>
+    public bool MainLeadsGroup;
+
     /// <summary>Rewrite[sig] is the signal forwarded for sig; 0 drops it.</summary>
     public fixed int Rewrite[Signals.Max + 1];
 
@@ -25,7 +31,8 @@ internal unsafe struct SupervisorConfig
 
     /// <param name="forwardsToInit">The main child is pid1's own init of a new pid namespace: it gets the
     /// signals itself (it has no process group to signal) and applies --kill-group, --rewrite for the program.</param>
-    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit, bool forwardsToInit = false)
+    /// <param name="onTerminal">pid1 hands the terminal's foreground to the program.</param>
+    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit, bool forwardsToInit = false, bool onTerminal = false)
     {
         var config = new SupervisorConfig
         {
@@ -35,6 +42,8 @@ internal unsafe struct SupervisorConfig
             KillGroup = options.KillGroup && !forwardsToInit,
             WaitAll = options.WaitAll,
             IsNamespaceInit = isNamespaceInit,
+            OnTerminal = onTerminal,
+            MainLeadsGroup = !forwardsToInit,
         };
         for (int signal = 0; signal <= Signals.Max; signal++)
         {
