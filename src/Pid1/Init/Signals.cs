@@ -66,7 +66,7 @@ internal static unsafe class Signals
             signal -= RuntimeReserved;
         }
 
-        signal.TryFormat(destination.Slice(length), out int digits, default, CultureInfo.InvariantCulture);
+        System.Buffers.Text.Utf8Formatter.TryFormat(signal, destination.Slice(length), out int digits);
         return length + digits;
     }
 

@@ -148,7 +148,7 @@ internal static unsafe class Supervisor
 
     private static void Forward(in SupervisorConfig config, ref State state, int signal)
     {
-        int target = config.Rewrite[signal];
+        int target = config.RewriteOf(signal);
         if (target == 0)
         {
             LogSignal(config, "dropped "u8, signal, " (--rewrite)"u8, 0);
@@ -174,8 +174,22 @@ internal static unsafe class Supervisor
         LogSignal(config, result == 0 ? "forwarded "u8 : "could not forward "u8, target, group ? " to group "u8 : " to "u8, config.MainPid);
     }
 
-    /// <summary>Signals the remaining tree; returns how many processes were signalled (as PID 1: 0 or 1).</summary>
+    /// <summary>
+    /// Signals the remaining tree; returns how many processes were signalled (as PID 1: 0 or 1). SIGTERM is
+    /// followed by SIGCONT: a stopped process (Ctrl-Z) acts on SIGTERM only once it runs again.
+    /// </summary>
     private static int KillRemaining(in SupervisorConfig config, int signal)
+    {
+        int sent = Signal(config, signal);
+        if (signal == Libc.SIGTERM && sent > 0)
+        {
+            Signal(config, Libc.SIGCONT);
+        }
+
+        return sent;
+    }
+
+    private static int Signal(in SupervisorConfig config, int signal)
     {
         if (config.IsNamespaceInit)
         {

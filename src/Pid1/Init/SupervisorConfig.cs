@@ -63,5 +63,8 @@ internal unsafe struct SupervisorConfig
         return config;
     }
 
+    /// <summary>The signal forwarded for <paramref name="signal"/>; 0 when it is dropped.</summary>
+    public readonly int RewriteOf(int signal) => Rewrite[signal];
+
     public readonly bool Remaps(int code) => code is >= 0 and < 256 && (RemapExit[code / 64] & (1UL << (code % 64))) != 0;
 }
