@@ -83,10 +83,13 @@ public sealed class InitRun : IDisposable
         return new InitRun(process, mode);
     }
 
-    public string ReadLine()
+    public string ReadLine() => ReadLine(Process) ?? throw new EndOfStreamException("pid1's stdout closed; stderr:\n" + Stderr);
+
+    /// <summary>The next line of <paramref name="process"/>'s stdout without a trailing CR; null at its end.</summary>
+    public static string? ReadLine(Process process)
     {
-        var read = Process.StandardOutput.ReadLineAsync();
-        return read.Wait(Patience) ? read.Result ?? throw new EndOfStreamException("pid1's stdout closed; stderr:\n" + Stderr) : throw new TimeoutException("no line from pid1's program");
+        var read = process.StandardOutput.ReadLineAsync();
+        return read.Wait(Patience) ? read.Result?.TrimEnd('\r') : throw new TimeoutException("no line within a minute");
     }
 
     /// <summary>Reads lines until one equals <paramref name="expected"/>; returns the lines before it.</summary>

@@ -8,8 +8,8 @@ namespace Pid1.IntegrationTests;
 /// <summary>Issue 8, reaping: orphans of the tree are reparented to pid1 and reaped, as PID 1 and as a subreaper.</summary>
 public class InitReapingTests(ITestOutputHelper output)
 {
-    /// <summary>The benchmark makes 100 000; 2 000 keep this test a few seconds on a busy 2-core machine.</summary>
-    private const int Orphans = 2000;
+    /// <summary>The benchmark makes 100 000; 1 000 keep this test a few seconds on a busy 2-core machine.</summary>
+    private const int Orphans = 1000;
 
     public static TheoryData<InitMode> Modes => [InitMode.Plain, InitMode.Unshare, InitMode.PidFlag];
 

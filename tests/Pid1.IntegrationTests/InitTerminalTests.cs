@@ -69,12 +69,7 @@ public class InitTerminalTests
     private static Process StartScript(string command) =>
         Pid1Binary.Start("script", ["-qec", command, "/dev/null"]);
 
-    private static string ReadLine(Process process)
-    {
-        var read = process.StandardOutput.ReadLineAsync();
-        Assert.True(read.Wait(60_000), "no line from the terminal");
-        return (read.Result ?? throw new System.IO.EndOfStreamException()).TrimEnd('\r');
-    }
+    private static string ReadLine(Process process) => InitRun.ReadLine(process) ?? throw new System.IO.EndOfStreamException();
 
     /// <summary>Reads lines up to and including the first that matches; returns them all.</summary>
     private static System.Collections.Generic.List<string> ReadUntil(Process process, System.Func<string, bool> match)

@@ -39,10 +39,5 @@ public class InitUsageTests
         Proc.WaitFor(() => Proc.State(pid), s => s is '\0' or 'Z', "pid1 to exit");
     }
 
-    private static string ReadLine(System.Diagnostics.Process process)
-    {
-        var read = process.StandardOutput.ReadLineAsync();
-        Assert.True(read.Wait(60_000), "no line");
-        return read.Result ?? throw new System.IO.EndOfStreamException();
-    }
+    private static string ReadLine(System.Diagnostics.Process process) => InitRun.ReadLine(process) ?? throw new System.IO.EndOfStreamException();
 }

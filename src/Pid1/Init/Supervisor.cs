@@ -252,7 +252,7 @@ internal static unsafe class Supervisor
         }
     }
 
-    internal static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, long number, ReadOnlySpan<byte> after) =>
+    private static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, long number, ReadOnlySpan<byte> after) =>
         Log(config, level, what, number, after, default, 0, default);
 
     private static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, long number, ReadOnlySpan<byte> after, ReadOnlySpan<byte> more, long second, ReadOnlySpan<byte> end)
