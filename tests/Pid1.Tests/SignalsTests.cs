@@ -57,4 +57,45 @@ public class SignalsTests
             Assert.Equal(signal, parsed);
         }
     }
+
+    [Theory]
+    [InlineData(15, "SIGTERM")]
+    [InlineData(1, "SIGHUP")]
+    [InlineData(31, "SIGSYS")]
+    [InlineData(34, "SIGRTMIN")]
+    [InlineData(37, "SIGRTMIN+3")]
+    [InlineData(64, "SIGRTMIN+30")]
+    [InlineData(32, "32")]
+    public void FormatName_WritesTheNameFromStaticTables(int signal, string expected)
+    {
+        System.Span<byte> name = stackalloc byte[16];
+        int length = Signals.FormatName(signal, name);
+        Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(name.Slice(0, length)));
+        Assert.Equal(expected, Signals.Name(signal));
+    }
+
+    [Fact]
+    public void FormatName_AllocatesNothing()
+    {
+        System.Span<byte> name = stackalloc byte[16];
+        Signals.FormatName(37, name); // first call: any one-time initialisation
+        long before = System.GC.GetAllocatedBytesForCurrentThread();
+        for (int signal = 1; signal <= Signals.Max; signal++)
+        {
+            Signals.FormatName(signal, name);
+        }
+
+        Assert.Equal(0, System.GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void FillWaited_HoldsTheForwardableSignalsAndSigchldOnly()
+    {
+        sigset_t waited = default;
+        Signals.FillWaited(ref waited);
+        for (int signal = 1; signal <= Signals.Max; signal++)
+        {
+            Assert.Equal(Signals.IsForwardable(signal) || signal == Libc.SIGCHLD, Signals.Contains(waited, signal));
+        }
+    }
 }

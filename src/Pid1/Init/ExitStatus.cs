@@ -13,5 +13,7 @@ internal static class ExitStatus
 
     public static int Signal(int status) => status & 0x7f;
 
+    public static int StopSignal(int status) => (status >> 8) & 0xff;
+
     public static int ToExitCode(int status) => Signaled(status) ? 128 + Signal(status) : Code(status);
 }

@@ -25,16 +25,16 @@ internal static unsafe class Launcher
         Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
         try
         {
-            bool onTerminal = Libc.isatty(Libc.STDIN_FILENO) == 1;
+            bool onTerminal = OwnsTerminal();
             bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
             Log.Info($"started {options.Program} as pid {pid}");
             Lifecycle.Session.Started(pid);
-            var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace);
+            var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
-            return Supervisor.Run(config);
+            return Supervise(config);
         }
         finally
         {
@@ -42,12 +42,38 @@ internal static unsafe class Launcher
         }
     }
 
+    /// <summary>Supervises until the tree is gone; a bug in the loop still ends the tree cleanly, with 125.</summary>
+    private static int Supervise(in SupervisorConfig config)
+    {
+        try
+        {
+            return Supervisor.Run(config);
+        }
+        catch (Exception e)
+        {
+            Log.Error($"supervisor failed, stopping the program: {e.GetType().Name}: {e.Message}");
+            return Supervisor.Abort(config);
+        }
+    }
+
+    /// <summary>
+    /// Stdin is a terminal and pid1's group is its foreground: then the program's group gets the foreground.
+    /// A pid1 started in the background (`pid1 prog &`) must not steal the terminal from its shell.
+    /// </summary>
+    private static bool OwnsTerminal() =>
+        Libc.isatty(Libc.STDIN_FILENO) == 1 && Libc.tcgetpgrp(Libc.STDIN_FILENO) == Libc.getpgid(0);
+
     /// <summary>
     /// Not PID 1: become a child subreaper, so orphans of the tree are reparented to pid1 and reaped here
     /// (silently: that is what a user of `pid1 prog` expects). --pdeathsig: pid1 hears its parent's death.
     /// </summary>
     private static void PrepareSelf(Options options)
     {
+        if (!Signals.FinalizerThreadBlocks)
+        {
+            Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
+        }
+
         if (Libc.getpid() != 1)
         {
             Check.Ok(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl PR_SET_CHILD_SUBREAPER");
@@ -115,7 +141,7 @@ internal static unsafe class Launcher
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
-            *init = SupervisorConfig.From(options, 0, isNamespaceInit: true);
+            *init = SupervisorConfig.From(options, 0, isNamespaceInit: true, onTerminal: onTerminal);
             plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Text;
 using Pid1.Native;
 
 namespace Pid1.Init;
@@ -13,17 +14,13 @@ internal static unsafe class Signals
 {
     public const int Max = 64;
 
+    /// <summary>glibc keeps 32 and 33 for itself (thread cancellation, setxid); they are never forwarded.</summary>
+    public const int FirstGlibcInternal = 32;
+
     /// <summary>SIGRTMIN as glibc reports it: NativeAOT's thread-activation signal.</summary>
     public const int RuntimeReserved = 34;
 
     public const int FirstUserRealtime = RuntimeReserved + 1;
-
-    private static readonly string[] Names =
-    {
-        string.Empty, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
-        "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-    };
 
     /// <summary>Signals a user can send through pid1: 1–31 but KILL, STOP and CHLD, and RTMIN+1…RTMAX.</summary>
     public static bool IsForwardable(int signal) =>
@@ -35,12 +32,79 @@ internal static unsafe class Signals
         signal is Libc.SIGTERM or Libc.SIGINT or Libc.SIGQUIT or Libc.SIGHUP;
 
     /// <summary>"SIGTERM", "SIGRTMIN+3".</summary>
-    public static string Name(int signal) => signal switch
+    public static string Name(int signal)
     {
-        > 0 and < 32 => "SIG" + Names[signal],
-        RuntimeReserved => "SIGRTMIN",
-        > RuntimeReserved and <= Max => "SIGRTMIN+" + (signal - RuntimeReserved).ToString(CultureInfo.InvariantCulture),
-        _ => signal.ToString(CultureInfo.InvariantCulture),
+        Span<byte> name = stackalloc byte[16];
+        return Encoding.ASCII.GetString(name.Slice(0, FormatName(signal, name)));
+    }
+
+    /// <summary>
+    /// Writes "SIGTERM", "SIGRTMIN+3" or the bare number into <paramref name="destination"/> (16 bytes are
+    /// enough) from static tables, allocating nothing: the supervisor logs signal names with it.
+    /// </summary>
+    public static int FormatName(int signal, Span<byte> destination)
+    {
+        ReadOnlySpan<byte> shortName = ShortName(signal);
+        if (shortName.Length > 0)
+        {
+            "SIG"u8.CopyTo(destination);
+            shortName.CopyTo(destination.Slice(3));
+            return 3 + shortName.Length;
+        }
+
+        int length = 0;
+        if (signal is >= RuntimeReserved and <= Max)
+        {
+            "SIGRTMIN"u8.CopyTo(destination);
+            length = 8;
+            if (signal == RuntimeReserved)
+            {
+                return length;
+            }
+
+            destination[length++] = (byte)'+';
+            signal -= RuntimeReserved;
+        }
+
+        System.Buffers.Text.Utf8Formatter.TryFormat(signal, destination.Slice(length), out int digits);
+        return length + digits;
+    }
+
+    /// <summary>The name of a standard signal without "SIG", as the kernel headers spell it; empty for others.</summary>
+    private static ReadOnlySpan<byte> ShortName(int signal) => signal switch
+    {
+        1 => "HUP"u8,
+        2 => "INT"u8,
+        3 => "QUIT"u8,
+        4 => "ILL"u8,
+        5 => "TRAP"u8,
+        6 => "ABRT"u8,
+        7 => "BUS"u8,
+        8 => "FPE"u8,
+        9 => "KILL"u8,
+        10 => "USR1"u8,
+        11 => "SEGV"u8,
+        12 => "USR2"u8,
+        13 => "PIPE"u8,
+        14 => "ALRM"u8,
+        15 => "TERM"u8,
+        16 => "STKFLT"u8,
+        17 => "CHLD"u8,
+        18 => "CONT"u8,
+        19 => "STOP"u8,
+        20 => "TSTP"u8,
+        21 => "TTIN"u8,
+        22 => "TTOU"u8,
+        23 => "URG"u8,
+        24 => "XCPU"u8,
+        25 => "XFSZ"u8,
+        26 => "VTALRM"u8,
+        27 => "PROF"u8,
+        28 => "WINCH"u8,
+        29 => "IO"u8,
+        30 => "PWR"u8,
+        31 => "SYS"u8,
+        _ => default,
     };
 
     /// <summary>Accepts 15, TERM, SIGTERM, term, RTMIN+2, RTMAX-1. Zero is accepted when <paramref name="allowZero"/>.</summary>
@@ -59,11 +123,13 @@ internal static unsafe class Signals
             name = name.Substring(3);
         }
 
-        int index = Array.IndexOf(Names, name);
-        if (index > 0)
+        for (int standard = 1; standard < 32; standard++)
         {
-            signal = index;
-            return true;
+            if (ShortName(standard).SequenceEqual(Encoding.ASCII.GetBytes(name)))
+            {
+                signal = standard;
+                return true;
+            }
         }
 
         return TryParseRealtime(name, out signal);
@@ -81,14 +147,37 @@ internal static unsafe class Signals
         }
     }
 
-    /// <summary>Blocks the waited signals on the calling thread; returns the mask pid1 was started with.</summary>
+    /// <summary>
+    /// Blocks the waited signals on every thread of pid1; returns the mask pid1 was started with. Masks are
+    /// per thread (hazard 3) and the runtime started its finalizer thread before Main with the inherited mask:
+    /// a process-directed signal the main thread is not waiting for at that moment would go to the finalizer
+    /// thread and take its default action there (kill pid1, or vanish). Threads made later inherit the mask.
+    /// </summary>
     public static sigset_t BlockWaited()
     {
         sigset_t waited = default;
         sigset_t original = default;
         FillWaited(ref waited);
         Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, &original);
+        BlockOnFinalizerThread();
         return original;
+    }
+
+    /// <summary>True once the finalizer thread blocks the waited signals too.</summary>
+    public static bool FinalizerThreadBlocks => FinalizerThreadMask.Done;
+
+    /// <summary>
+    /// No call changes another thread's mask, so the finalizer thread is made to run the call itself: a
+    /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals.
+    /// </summary>
+    private static void BlockOnFinalizerThread()
+    {
+        for (int attempt = 0; attempt < 3 && !FinalizerThreadMask.Done; attempt++)
+        {
+            FinalizerThreadMask.Abandon();
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+        }
     }
 
     public static void Add(ref sigset_t set, int signal) =>
@@ -115,5 +204,22 @@ internal static unsafe class Signals
             _ => 0,
         };
         return signal is >= RuntimeReserved and <= Max;
+    }
+
+    private sealed class FinalizerThreadMask
+    {
+        private static volatile bool done;
+
+        public static bool Done => done;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void Abandon() => _ = new FinalizerThreadMask();
+
+        ~FinalizerThreadMask()
+        {
+            sigset_t waited = default;
+            FillWaited(ref waited);
+            done = Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, null) == 0;
+        }
     }
 }

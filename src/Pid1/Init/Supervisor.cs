@@ -10,19 +10,45 @@ namespace Pid1.Init;
 /// </summary>
 internal static unsafe class Supervisor
 {
+    /// <summary>After SIGKILL, how often the tree is swept again for processes forked during the sweep.</summary>
+    private const int KillSweepMilliseconds = 100;
+
     private struct State
     {
         public int MainStatus;
         public bool MainExited;
         public bool StopRequested;
+        public bool ShuttingDown;
+
+        /// <summary>The main child exited during this reap: shut down once the reap shows who is left.</summary>
+        public bool ShutdownDue;
         public long KillDeadline;
     }
 
     public static int Run(in SupervisorConfig config)
     {
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var state = default(State);
+        int code = Loop(config, ref state);
+        return Exit(config, code, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+    }
+
+    /// <summary>
+    /// pid1 itself failed while supervising (a bug): end the tree as a stop request would, with the grace
+    /// period, and report 125 rather than dying and leaving the tree unsupervised.
+    /// </summary>
+    public static int Abort(in SupervisorConfig config)
+    {
+        var state = new State { MainExited = true, StopRequested = true };
+        StartShutdown(config, ref state);
+        Loop(config, ref state);
+        return Exit(config, ExitCodes.SetupFailed, 0);
+    }
+
+    private static int Loop(in SupervisorConfig config, ref State state)
+    {
         sigset_t waited = default;
         Signals.FillWaited(ref waited);
-        var state = default(State);
         siginfo_t info;
         while (true)
         {
@@ -31,12 +57,21 @@ internal static unsafe class Supervisor
                 return ExitCode(config, state.MainStatus);
             }
 
+            if (state.ShutdownDue)
+            {
+                // Only now, with children known to remain: a tree that is already gone costs no /proc scan.
+                state.ShutdownDue = false;
+                StartShutdown(config, ref state);
+            }
+
             int signal = WaitForSignal(&waited, &info, state.KillDeadline);
             if (signal == -Libc.EAGAIN)
             {
-                Log(config, 2, "grace period over, killing what is left"u8, 0);
-                KillRemaining(config, Libc.SIGKILL);
-                state.KillDeadline = 0;
+                int left = KillRemaining(config, Libc.SIGKILL);
+                Log(config, 2, "grace period over, sent SIGKILL to "u8, left, " processes"u8);
+
+                // Swept again until ECHILD ends the loop: a process forked during a sweep escapes it.
+                state.KillDeadline = Clock.MonotonicMilliseconds() + KillSweepMilliseconds;
             }
             else if (signal > 0 && signal != Libc.SIGCHLD)
             {
@@ -51,7 +86,9 @@ internal static unsafe class Supervisor
         while (true)
         {
             int status;
-            int pid = Libc.waitpid(-1, &status, Libc.WNOHANG);
+
+            // WUNTRACED: a stopped main child (Ctrl-Z) is reported too, so pid1 can stop with it.
+            int pid = Libc.waitpid(-1, &status, Libc.WNOHANG | Libc.WUNTRACED);
             if (pid == 0)
             {
                 return true;
@@ -67,62 +104,85 @@ internal static unsafe class Supervisor
                 return false; // ECHILD: the whole tree is gone
             }
 
-            Log(config, 3, "reaped "u8, pid);
+            if (ExitStatus.Stopped(status))
+            {
+                if (pid == config.MainPid && !state.MainExited)
+                {
+                    JobControl.MainStopped(config, ExitStatus.StopSignal(status));
+                }
+
+                continue;
+            }
+
+            Log(config, 3, "reaped "u8, pid, default);
             if (pid == config.MainPid)
             {
-                state.MainExited = true;
-                state.MainStatus = status;
-                Log(config, 2, "main child exited, code "u8, ExitStatus.ToExitCode(status));
-                StartShutdown(config, ref state);
+                MainExited(config, ref state, status);
             }
         }
+    }
+
+    private static void MainExited(in SupervisorConfig config, ref State state, int status)
+    {
+        state.MainExited = true;
+        state.MainStatus = status;
+        if (ExitStatus.Signaled(status))
+        {
+            LogSignal(config, "main child killed by "u8, ExitStatus.Signal(status), default, 0);
+        }
+        else
+        {
+            Log(config, 2, "main child exited with code "u8, ExitStatus.Code(status), default);
+        }
+
+        JobControl.MainGone(config);
+        state.ShutdownDue = true;
     }
 
     /// <summary>After the main child: TERM the rest now (unless --wait-all), KILL when the grace period ends.</summary>
     private static void StartShutdown(in SupervisorConfig config, ref State state)
     {
-        if (config.WaitAll && !state.StopRequested)
+        if (state.ShuttingDown || (config.WaitAll && !state.StopRequested))
         {
             return;
         }
 
-        if (config.GraceMilliseconds == 0)
-        {
-            KillRemaining(config, Libc.SIGKILL);
-            return;
-        }
+        state.ShuttingDown = true;
+        int signal = config.GraceMilliseconds == 0 ? Libc.SIGKILL : Libc.SIGTERM;
+        int sent = KillRemaining(config, signal);
+        LogSignal(config, "sent "u8, signal, " to the remaining processes: "u8, sent);
 
-        // The deadline is set even when /proc showed nobody: a child may be between fork and its first
-        // /proc entry, and the loop only ends on ECHILD.
-        KillRemaining(config, Libc.SIGTERM);
-        state.KillDeadline = Clock.MonotonicMilliseconds() + config.GraceMilliseconds;
+        // Armed even when /proc showed nobody: children remain (the loop ends only on ECHILD), and one may be
+        // between fork and its first /proc entry.
+        int wait = signal == Libc.SIGKILL ? KillSweepMilliseconds : config.GraceMilliseconds;
+        state.KillDeadline = Clock.MonotonicMilliseconds() + wait;
     }
 
     private static void Forward(in SupervisorConfig config, ref State state, int signal)
     {
-        int target = config.Rewrite[signal];
-        if (Signals.IsStopRequest(signal))
+        if (config.StopsTree && signal is Libc.SIGTERM or Libc.SIGINT)
         {
+            // The kernel's init: SIGTERM, or ctrl-alt-del (SIGINT), shuts the whole machine's tree down.
             state.StopRequested = true;
-            if (config.StopsTree && signal is Libc.SIGTERM or Libc.SIGINT && state.KillDeadline == 0)
-            {
-                // The kernel's init: SIGTERM or ctrl-alt-del (SIGINT) shuts the whole machine's tree down.
-                Log(config, 2, "stop signal: shutting the tree down "u8, signal);
-                StartShutdown(config, ref state);
-                return;
-            }
+            LogSignal(config, "stop signal "u8, signal, ": shutting the tree down"u8, 0);
+            StartShutdown(config, ref state);
+            return;
         }
 
+        int target = config.RewriteOf(signal);
         if (target == 0)
         {
-            Log(config, 2, "dropped signal "u8, signal);
+            LogSignal(config, "dropped "u8, signal, " (--rewrite)"u8, 0);
             return;
         }
 
+        // A stop request is what is delivered, so --rewrite HUP:USR1 makes HUP a reload, not a shutdown.
+        bool stop = Signals.IsStopRequest(target);
+        state.StopRequested |= stop;
         if (state.MainExited)
         {
-            // The main child is gone: a stop request now only hurries the shutdown along.
-            if (Signals.IsStopRequest(signal) && state.KillDeadline == 0 && config.WaitAll)
+            // The main child is gone: a stop request now ends a --wait-all wait; others have nobody to go to.
+            if (stop)
             {
                 StartShutdown(config, ref state);
             }
@@ -130,21 +190,35 @@ internal static unsafe class Supervisor
             return;
         }
 
-        int result = Libc.kill(config.KillGroup ? -config.MainPid : config.MainPid, target);
-        Log(config, 2, result == 0 ? "forwarded signal "u8 : "could not forward signal "u8, target);
+        bool group = config.KillGroup;
+        int result = Libc.kill(group ? -config.MainPid : config.MainPid, target);
+        LogSignal(config, result == 0 ? "forwarded "u8 : "could not forward "u8, target, group ? " to group "u8 : " to "u8, config.MainPid);
     }
 
-    /// <summary>Signals what is left of the tree.</summary>
-    private static void KillRemaining(in SupervisorConfig config, int signal)
+    /// <summary>
+    /// Signals the remaining tree; returns how many processes were signalled (as PID 1: 0 or 1). SIGTERM is
+    /// followed by SIGCONT: a stopped process (Ctrl-Z) acts on SIGTERM only once it runs again.
+    /// </summary>
+    private static int KillRemaining(in SupervisorConfig config, int signal)
+    {
+        int sent = Signal(config, signal);
+        if (signal == Libc.SIGTERM && sent > 0)
+        {
+            Signal(config, Libc.SIGCONT);
+        }
+
+        return sent;
+    }
+
+    private static int Signal(in SupervisorConfig config, int signal)
     {
         if (config.IsNamespaceInit)
         {
             // As PID 1 of a pid namespace, -1 means every process in it but pid1.
-            Libc.kill(-1, signal);
-            return;
+            return Libc.kill(-1, signal) == 0 ? 1 : 0;
         }
 
-        ProcTree.SignalDescendants(Libc.getpid(), signal);
+        return ProcTree.SignalDescendants(Libc.getpid(), signal);
     }
 
     /// <summary>sigtimedwait until the deadline (0: none); −EAGAIN when it passed.</summary>
@@ -166,13 +240,57 @@ internal static unsafe class Supervisor
         return config.Remaps(code) ? 0 : code;
     }
 
-    private static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, int number)
+    /// <summary>The last line at -v; at -vv it also says what the loop allocated (it must be 0).</summary>
+    private static int Exit(in SupervisorConfig config, int code, long allocated)
+    {
+        if (config.Verbosity >= 3)
+        {
+            Log(config, 3, "exiting with code "u8, code, default, ", the supervisor allocated "u8, allocated, " bytes"u8);
+        }
+        else
+        {
+            Log(config, 2, "exiting with code "u8, code, default);
+        }
+
+        return code;
+    }
+
+    internal static void LogSignal(in SupervisorConfig config, ReadOnlySpan<byte> before, int signal, ReadOnlySpan<byte> after, int number)
+    {
+        if (config.Verbosity >= 2)
+        {
+            Span<byte> name = stackalloc byte[16];
+            var line = new Native.Log.Line(stackalloc byte[160]);
+            line.Append(before);
+            line.Append(name.Slice(0, Signals.FormatName(signal, name)));
+            line.Append(after);
+            if (number != 0)
+            {
+                line.Append(number);
+            }
+
+            line.WriteToStderr();
+        }
+    }
+
+    private static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, long number, ReadOnlySpan<byte> after) =>
+        Log(config, level, what, number, after, default, 0, default);
+
+    private static void Log(in SupervisorConfig config, int level, ReadOnlySpan<byte> what, long number, ReadOnlySpan<byte> after, ReadOnlySpan<byte> more, long second, ReadOnlySpan<byte> end)
     {
         if (config.Verbosity >= level)
         {
-            var line = new Native.Log.Line(stackalloc byte[128]);
+            var line = new Native.Log.Line(stackalloc byte[160]);
             line.Append(what);
             line.Append(number);
+            line.Append(after);
+            if (more.Length > 0)
+            {
+                line.Append(more);
+                line.Append(second);
+                line.Append(end);
+            }
+
             line.WriteToStderr();
         }
     }

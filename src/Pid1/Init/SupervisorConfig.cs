@@ -20,6 +20,12 @@ internal unsafe struct SupervisorConfig
     /// <summary>The kernel's init: a stop signal TERMs the whole tree (KILL after the grace period).</summary>
     public bool StopsTree;
 
+    /// <summary>pid1 made the main child's group the terminal's foreground (and takes it back after).</summary>
+    public bool OnTerminal;
+
+    /// <summary>The main child leads its own process group (not so for pid1's own init of a pid namespace).</summary>
+    public bool MainLeadsGroup;
+
     /// <summary>Rewrite[sig] is the signal forwarded for sig; 0 drops it.</summary>
     public fixed int Rewrite[Signals.Max + 1];
 
@@ -28,7 +34,8 @@ internal unsafe struct SupervisorConfig
 
     /// <param name="forwardsToInit">The main child is pid1's own init of a new pid namespace: it gets the
     /// signals itself (it has no process group to signal) and applies --kill-group, --rewrite for the program.</param>
-    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit, bool forwardsToInit = false)
+    /// <param name="onTerminal">pid1 hands the terminal's foreground to the program.</param>
+    public static SupervisorConfig From(Options options, int mainPid, bool isNamespaceInit, bool forwardsToInit = false, bool onTerminal = false)
     {
         var config = new SupervisorConfig
         {
@@ -38,6 +45,8 @@ internal unsafe struct SupervisorConfig
             KillGroup = options.KillGroup && !forwardsToInit,
             WaitAll = options.WaitAll,
             IsNamespaceInit = isNamespaceInit,
+            OnTerminal = onTerminal,
+            MainLeadsGroup = !forwardsToInit,
         };
         for (int signal = 0; signal <= Signals.Max; signal++)
         {
@@ -56,6 +65,9 @@ internal unsafe struct SupervisorConfig
 
         return config;
     }
+
+    /// <summary>The signal forwarded for <paramref name="signal"/>; 0 when it is dropped.</summary>
+    public readonly int RewriteOf(int signal) => Rewrite[signal];
 
     public readonly bool Remaps(int code) => code is >= 0 and < 256 && (RemapExit[code / 64] & (1UL << (code % 64))) != 0;
 }

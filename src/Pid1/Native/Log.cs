@@ -64,9 +64,10 @@ internal static unsafe class Log
             length += Encoding.UTF8.TryGetBytes(text, rest, out int written) ? written : AppendAscii(text, rest);
         }
 
+        /// <summary>Utf8Formatter, not TryFormat with a culture: the first use of CultureInfo allocates.</summary>
         public void Append(long value)
         {
-            if (value.TryFormat(buffer.Slice(length, buffer.Length - 1 - length), out int written, default, System.Globalization.CultureInfo.InvariantCulture))
+            if (System.Buffers.Text.Utf8Formatter.TryFormat(value, buffer.Slice(length, buffer.Length - 1 - length), out int written))
             {
                 length += written;
             }

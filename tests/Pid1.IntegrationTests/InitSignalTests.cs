@@ -1,0 +1,150 @@
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace Pid1.IntegrationTests;
+
+/// <summary>Issue 8, signals: what pid1 forwards, to whom, what it drops, and the mask the program gets.</summary>
+public class InitSignalTests
+{
+    public static TheoryData<InitMode> Modes => [InitMode.Plain, InitMode.Unshare, InitMode.PidFlag];
+
+    /// <summary>1–31 but KILL, STOP and CHLD; RTMIN+1 (35) to RTMAX (64). 32–34 belong to glibc and the runtime.</summary>
+    public static IEnumerable<int> Forwardable =>
+        Enumerable.Range(1, 64).Where(s => s is not (9 or 19 or 17 or 32 or 33 or 34));
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Forward_EveryForwardableSignal_ReachesTheProgram(InitMode mode)
+    {
+        using InitRun run = InitRun.Start(mode, [Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        foreach (int signal in Forwardable)
+        {
+            run.Signal(signal);
+            Assert.Equal($"sig {signal}", run.ReadLine());
+        }
+
+        run.CloseStdin();
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Forward_RuntimeSignalRtmin_IsNeverForwardedAndPid1Survives(InitMode mode)
+    {
+        using InitRun run = InitRun.Start(mode, [Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        run.Signal(34);
+        run.Signal(10);
+        Assert.Equal("sig 10", run.ReadLine());
+        run.CloseStdin();
+        Assert.Equal(0, run.WaitForExit());
+        Assert.Equal(string.Empty, run.Stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Forward_SignalPendingBeforePid1Started_ReachesTheProgram(InitMode mode)
+    {
+        // The wrapper blocks SIGUSR1 and sends it to itself: it is pending when pid1's runtime starts.
+        using InitRun run = InitRun.Start(mode, [Native.Helper("sigtrap"), "-u", "-x", "10"], wrapper: [Native.Helper("sigwrap"), "-b", "10", "-r", "10", "--"]);
+        // With -p it is forwarded twice and may arrive after the program unblocked it and said "ready".
+        Assert.DoesNotContain("sig", string.Concat(run.ReadUntil("sig 10")));
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    public static TheoryData<InitMode, string[], string, string> MaskCases => new()
+    {
+        { InitMode.Plain, ["-b", "12", "-i", "1"], "0000000000000800", "0000000000000001" },
+        { InitMode.Unshare, ["-b", "12", "-i", "1"], "0000000000000800", "0000000000000001" },
+        { InitMode.PidFlag, ["-b", "12", "-i", "1"], "0000000000000800", "0000000000000001" },
+        { InitMode.Plain, [], "0000000000000000", "0000000000000000" },
+        { InitMode.PidFlag, [], "0000000000000000", "0000000000000000" },
+        { InitMode.Plain, ["-b", "15", "-b", "20", "-i", "2", "-i", "3", "-i", "21", "-b", "40"], "0000008000084000", "0000000000100006" },
+
+        // The runtime sets SIGPIPE to ignored before Main, so pid1 cannot tell whether its caller ignored it:
+        // the program always gets SIGPIPE's default action.
+        { InitMode.Plain, ["-i", "13"], "0000000000000000", "0000000000000000" },
+        { InitMode.PidFlag, ["-i", "13"], "0000000000000000", "0000000000000000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MaskCases))]
+    public void Mask_ProgramGetsExactlyTheBlockedAndIgnoredSignalsPid1Inherited(InitMode mode, string[] callerState, string sigBlk, string sigIgn)
+    {
+        using InitRun run = InitRun.Start(mode, ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"], wrapper: [Native.Helper("sigwrap"), .. callerState, "--"]);
+        Assert.Equal($"SigBlk:\t{sigBlk}", run.ReadLine());
+        Assert.Equal($"SigIgn:\t{sigIgn}", run.ReadLine());
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void KillGroup_SignalReachesAGrandchildInTheProgramsGroup(InitMode mode)
+    {
+        // sh's background job stays in sh's group: with -g it gets SIGUSR1 too, and sh dies of it.
+        using InitRun run = InitRun.Start(mode, ["-g", "sh", "-c", "\"$0\" -p -x 10 & wait", Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        run.Signal(10);
+        Assert.Equal("sig 10", run.ReadLine());
+        Assert.Equal(128 + 10, run.WaitForExit());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Rewrite_MapsOneSignalAndDropsAnother(InitMode mode)
+    {
+        using InitRun run = InitRun.Start(mode, ["--rewrite", "USR1:USR2", "--rewrite", "HUP:0", Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        run.Signal(10);
+        Assert.Equal("sig 12", run.ReadLine());
+
+        // A forwarded SIGHUP would reach the program before the later SIGWINCH.
+        run.Signal(1);
+        run.Signal(28);
+        Assert.Equal("sig 28", run.ReadLine());
+        run.CloseStdin();
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    [Fact]
+    public void Threads_EveryThreadOfPid1BlocksTheForwardedSignalsOrWaitsForThem()
+    {
+        using InitRun run = InitRun.Start(InitMode.Plain, [Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        ulong forwarded = Forwardable.Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
+        string[] tasks = System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task");
+        Assert.True(tasks.Length >= 2, "the runtime's finalizer thread is expected");
+        foreach (string task in tasks)
+        {
+            ulong blocked = System.Convert.ToUInt64(System.IO.File.ReadAllLines(task + "/status").First(l => l.StartsWith("SigBlk:")).Substring(7).Trim(), 16);
+
+            // sigtimedwait(2) unblocks the waited set while it waits (the kernel keeps the real mask aside).
+            bool waiting = System.IO.File.ReadAllText(task + "/syscall").Split(' ')[0] == "128";
+            Assert.True(waiting || (blocked & forwarded) == forwarded, $"{task}: SigBlk {blocked:x16}");
+        }
+
+        run.CloseStdin();
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Threads_SignalsDuringAnOrphanStorm_AreAllForwardedAndNoneKillsPid1(InitMode mode)
+    {
+        // While pid1 reaps, its main thread is not in sigtimedwait: a signal then goes to another thread,
+        // which must block it too (before the fix pid1 died of the first SIGUSR1 here).
+        using InitRun run = InitRun.Start(mode, ["-g", "sh", "-c", "\"$0\" -p -x 15 & \"$1\" 1500 >/dev/null; wait", Native.Helper("sigtrap"), Native.Helper("orphans")]);
+        Assert.Equal("ready", run.ReadLine());
+        for (int i = 0; i < 200; i++)
+        {
+            run.Signal(28);
+            Assert.Equal("sig 28", run.ReadLine());
+        }
+
+        run.Signal(15);
+        Assert.Equal("sig 15", run.ReadLine());
+        Assert.Equal(128 + 15, run.WaitForExit());
+    }
+}
