@@ -172,12 +172,18 @@ internal static unsafe class Identity
     private static string Limit(ulong value) => value == Libc.RLIM_INFINITY ? "unlimited" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // Child side: allocation-free, −errno on failure.
+    //
+    // Raw syscalls, not glibc's wrappers, although DESIGN (hazard 6) says libc: glibc applies a credential
+    // change to every thread it knows, and the cloned child still lists the parent's threads in its copy of
+    // glibc's memory; when one of them was half-created at clone time, the wrapper waits for it forever
+    // (seen once in ~100 runs of `pid1 exec`). The child has exactly one thread, so the raw syscall covers
+    // the whole process, which is what the libc rule is there to guarantee.
 
-    public static int SetGroups(long count, uint* groups) => Libc.setgroups((nuint)count, groups);
+    public static int SetGroups(long count, uint* groups) => Libc.sys_setgroups((nuint)count, groups);
 
-    public static int SetGid(long gid) => Libc.setresgid((uint)gid, (uint)gid, (uint)gid);
+    public static int SetGid(long gid) => Libc.sys_setresgid((uint)gid, (uint)gid, (uint)gid);
 
-    public static int SetUid(long uid) => Libc.setresuid((uint)uid, (uint)uid, (uint)uid);
+    public static int SetUid(long uid) => Libc.sys_setresuid((uint)uid, (uint)uid, (uint)uid);
 
     /// <summary>Real, effective and saved ids all equal the target, or −EPERM: a half-done drop must not exec.</summary>
     public static int CheckDrop(long uid, ulong gid)
