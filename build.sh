@@ -37,7 +37,9 @@ publish() {
     [ -f "$project" ] || die "$project not found: cannot build $name"
     log "publishing $name"
     dotnet publish "$project" -c "$CONFIG" -r "$RID" -o "$OUT/$name-publish"
-    cp "$OUT/$name-publish/$name" "$OUT/$name"
+    # Copy, then rename: a detached sandbox may still be running the old file ("Text file busy" on cp).
+    cp "$OUT/$name-publish/$name" "$OUT/.$name.new"
+    mv -f "$OUT/.$name.new" "$OUT/$name"
 }
 
 make_rootfs() {
