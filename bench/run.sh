@@ -150,17 +150,21 @@ make_bundle() {
     crun_config /bin/sh -c "$SANDBOX_CHECK" >"$bundle/check.json"
 }
 
+# jq reads options anywhere on its command line (a "-c" among --args turns on compact output), so the
+# program's argv goes in as one JSON array.
 crun_config() {
-    jq -n --args '{
+    local argv
+    argv=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+    jq -n --argjson argv "$argv" '{
         ociVersion: "1.0.0",
-        process: { terminal: false, user: { uid: 65534, gid: 65534 }, args: $ARGS.positional, env: ["PATH=/bin"], cwd: "/" },
+        process: { terminal: false, user: { uid: 65534, gid: 65534 }, args: $argv, env: ["PATH=/bin"], cwd: "/" },
         root: { path: "rootfs", readonly: false },
         mounts: [ { destination: "/proc", type: "proc", source: "proc" } ],
         linux: {
             resources: { memory: { limit: 67108864 } },
             namespaces: [ { type: "pid" }, { type: "mount" }, { type: "ipc" }, { type: "uts" }, { type: "network" } ]
         }
-    }' "$@"
+    }'
 }
 
 # Both sandboxes must really be one: the new root, the user. A flag pid1 ignores would otherwise time as fast.
