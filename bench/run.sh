@@ -8,6 +8,7 @@
 # Environment: PID1 (binary to measure, default out/pid1), BENCH_ORPHANS (default 100000), BENCH_RUNS
 # (hyperfine runs per command and round for startup; namespaces get a third of it), BENCH_ROUNDS (default 2).
 # --quick: few runs and 2000 orphans, to check the script itself in about a minute.
+# --report: no measuring; rewrite results.md and the plot from the raw results of the last run.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,8 +16,9 @@ ROOT=$PWD
 BENCH=$ROOT/bench
 RAW=$BENCH/results
 PID1=$(realpath "${PID1:-$ROOT/out/pid1}")
-QUICK=0
+QUICK=0 REPORT_ONLY=0
 [[ ${1:-} == --quick ]] && QUICK=1
+[[ ${1:-} == --report ]] && REPORT_ONLY=1
 
 if ((QUICK)); then
     RUNS=${BENCH_RUNS:-30} WARMUP=3 ORPHANS=${BENCH_ORPHANS:-2000} TERM_RUNS=20 RATE_COUNT=1000
@@ -58,10 +60,11 @@ install_missing
 WORK=$(mktemp -d /tmp/pid1-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$RAW"
-rm -f "$RAW"/*.json "$RAW"/*.tsv "$RAW"/*.txt
 
-gcc -O2 -Wall -Wextra -Werror -o "$WORK/orphans" "$BENCH/orphans.c"
-gcc -O2 -Wall -Wextra -Werror -o "$WORK/signals" "$BENCH/signals.c"
+if ((!REPORT_ONLY)); then
+    gcc -O2 -Wall -Wextra -Werror -o "$WORK/orphans" "$BENCH/orphans.c"
+    gcc -O2 -Wall -Wextra -Werror -o "$WORK/signals" "$BENCH/signals.c"
+fi
 
 # tini warns on every start unless it is PID 1 or a subreaper; pid1 is a subreaper on its own, so tini gets -s.
 INITS=(
@@ -388,7 +391,7 @@ write_results() {
 }
 
 plot() {
-    { tail -n +2 "$RAW/startup.tsv"; tail -n +2 "$RAW/namespaces.tsv"; } | awk -F'\t' 'NF > 2 { printf "\"%s\" %s\n", $1, $2 }' >"$WORK/ratios.dat"
+    { tail -n +2 "$RAW/startup.tsv"; tail -n +2 "$RAW/namespaces.tsv"; } | awk -F'\t' 'NF > 2 { printf "\"%s\" %s %d\n", $1, $2, ($1 ~ /^pid1/ ? 14513971 : 4487082) }' >"$WORK/ratios.dat"
     gnuplot <<GNUPLOT
 set terminal svg size 900,420 font "sans,11" background "white"
 set output "$BENCH/results.svg"
@@ -399,10 +402,21 @@ set yrange [0:*]
 set grid ytics
 set xtics rotate by -30 left noenhanced
 set key off
-plot "$WORK/ratios.dat" using 0:2:xtic(1) with boxes lc rgb "#4477aa", "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7
+# pid1's bars orange, the peers' blue
+plot "$WORK/ratios.dat" using 0:2:3:xtic(1) with boxes lc rgb variable, "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7
 GNUPLOT
 }
 
+if ((REPORT_ONLY)); then
+    # shellcheck source=/dev/null
+    source "$RAW/params.env"
+    write_results
+    plot
+    exit 0
+fi
+
+rm -f "$RAW"/*.json "$RAW"/*.tsv "$RAW"/*.txt "$RAW"/params.env
+declare -p QUICK RUNS NS_RUNS WARMUP ORPHANS TERM_RUNS RATE_COUNT ROUNDS HIDDEN_UNIFIED | sed 's/^declare -- //' >"$RAW/params.env"
 note "pid1: $PID1; $ROUNDS rounds"
 startup_section
 namespace_section
