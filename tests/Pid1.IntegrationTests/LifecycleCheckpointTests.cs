@@ -29,9 +29,9 @@ public sealed class LifecycleCheckpointTests : IDisposable
         Assert.Equal(0, Pid1Binary.RunCommand("mkfs.ext2", "-q", "-F", image).ExitCode);
         Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", ready).ExitCode);
 
-        // The program writes 2 MB of random data (synced, so it reaches the image), deletes it, keeps a
-        // small file and says ready. It mounts the image itself where pid1 has not (--mount-image).
-        string script = $"mountpoint -q {mount} || mount -o loop {image} {mount}; " +
+        // The program writes 2 MB of random data (synced, so it reaches the image pid1 mounted), deletes it,
+        // keeps a small file and says ready.
+        string script = $"mountpoint -q {mount} && " +
             $"dd if=/dev/urandom of={mount}/junk bs=1M count=2 conv=fsync status=none; rm {mount}/junk; " +
             $"echo kept > {mount}/keep; sync; echo ready > {ready}; exec sleep 2701";
         using var cgroup = new LifecycleCgroup(name);
@@ -61,15 +61,22 @@ public sealed class LifecycleCheckpointTests : IDisposable
     public void Checkpoint_WithoutCgroupOrImage_ClearErrors()
     {
         string name = sandboxes.NewName("nocg");
-        string image = Path.Combine(dir, "none.img");
-        File.WriteAllBytes(image, new byte[4096]);
-        sandboxes.Detach(name, "-m", "--mount-image", $"{image}:{dir}", "sleep", "2702");
+        string image = Path.Combine(dir, "small.img");
+        string mount = Directory.CreateDirectory(Path.Combine(dir, "small")).FullName;
+        string ready = Path.Combine(dir, "unmounted");
+        Assert.Equal(0, Pid1Binary.RunCommand("truncate", "-s", "4M", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfs.ext2", "-q", "-F", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", ready).ExitCode);
+
+        // pid1 mounts the image; the program unmounts it again, so --zero-free finds nothing to fill.
+        sandboxes.Detach(name, "-m", "--mount-image", $"{image}:{mount}", "/bin/sh", "-c", $"umount {mount}; echo unmounted > {ready}; exec sleep 2702");
+        Assert.Equal("unmounted\n", File.ReadAllText(ready));
         RunResult noCgroup = Pid1Binary.Run("checkpoint", name, Path.Combine(dir, "x.gz"));
         Assert.Equal(125, noCgroup.ExitCode);
         Assert.Contains($"cannot freeze {name}: it has no cgroup of its own", noCgroup.Stderr);
         RunResult notMounted = Pid1Binary.Run("checkpoint", name, Path.Combine(dir, "x.gz"), "--zero-free");
         Assert.Equal(125, notMounted.ExitCode);
-        Assert.Contains($"{image} is not mounted on {dir}", notMounted.Stderr);
+        Assert.Contains($"{image} is not mounted on {mount}", notMounted.Stderr);
         Assert.False(File.Exists(Path.Combine(dir, "x.gz")));
 
         string bare = sandboxes.NewName("noimg");
