@@ -146,7 +146,7 @@ summary_counts() {
 
 # --- demo --------------------------------------------------------------------------------------------
 
-readonly DEMO_PORT=7007
+readonly DEMO_PORT=7 DEMO_NAME=pid1-demo
 demo_pid=
 
 cmd_demo() {
@@ -157,33 +157,48 @@ cmd_demo() {
     run_demo
 }
 
-# The echo server under pid1, seen from outside: what it says about itself, two lines echoed over
-# loopback, then a clean stop by SIGTERM. As pid1 gains its sandbox flags the command line grows to
-#   out/pid1 --rootfs out/rootfs -n -p -u -i --hostname sandbox --listen 127.0.0.1:7 --user nobody -- /bin/echo-server
-# (DEMO_PORT becomes 7): the server then reports socket activation, pid 2, uid 65534, host sandbox.
+# The seed's echo server, isolated the way the seeds do it by hand, in one command: new pid, mount, uts, ipc
+# and network namespaces; pivot_root into out/rootfs with /proc and a 1 MB tmpfs; running as nobody; port 7
+# bound by pid1 while still root, in the host's network namespace, and passed as fd 3 (socket activation).
 run_demo() {
-    local pid1=(timeout 10 "$OUT/pid1" --)
-    local server=("$OUT/echo-server" --port "$DEMO_PORT" --bind 127.0.0.1)
+    local sandbox=(--name "$DEMO_NAME" -p -m -u -i -n --rootfs "$OUT/rootfs" --proc /proc --tmpfs /tmp:size=1m
+        --hostname sandbox --listen "127.0.0.1:$DEMO_PORT" --user nobody)
 
-    log "the host's view:    $("$OUT/echo-server" --whoami)"
-    log "the child's view:   $("${pid1[@]}" "$OUT/echo-server" --whoami)"
-
+    log "the host's view: $("$OUT/echo-server" --whoami)"
     ! port_open "$DEMO_PORT" || die "port $DEMO_PORT is already in use: cannot run the demo"
-    log "starting: $OUT/pid1 -- ${server[*]}"
+    log "starting: $OUT/pid1 ${sandbox[*]} -- /bin/echo-server"
     # A session of its own, so that the trap can find everything pid1 started even if pid1 dies first.
-    setsid "$OUT/pid1" -- "${server[@]}" &
+    setsid "$OUT/pid1" "${sandbox[@]}" -- /bin/echo-server &
     demo_pid=$!
     wait_for_port "$DEMO_PORT" 10 || die "nothing accepted on 127.0.0.1:$DEMO_PORT within 10 s"
 
+    log "talking to it from the host over 127.0.0.1:$DEMO_PORT"
     talk "$DEMO_PORT" "hello, echo" "second line"
 
+    log "the server's view, from inside (pid1 exec $DEMO_NAME -- /bin/echo-server --whoami):"
+    "$OUT/pid1" exec "$DEMO_NAME" -- /bin/echo-server --whoami
+    log "the same processes seen from the host (NSpid: host pid, then the pid inside):"
+    show_tree "$demo_pid"
+    "$OUT/pid1" list
+
+    log "stopping it: SIGTERM to pid1"
     kill -TERM "$demo_pid"
     local status=0
     wait_for_exit "$demo_pid" 10 || die "pid1 still running 10 s after SIGTERM"
     wait "$demo_pid" || status=$?
     demo_pid=
-    echo "pid1 exited with $status after SIGTERM"
+    echo "pid1 exited with $status after SIGTERM (the echo server's own clean exit code)"
     [ "$status" -eq 0 ]
+}
+
+# show_tree PID: PID and its descendants with their command, user and NSpid line.
+show_tree() {
+    local pid=$1 child
+    printf '  %-12s uid %-6s %s\n' "$(cat "/proc/$pid/comm")" "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" \
+        "$(grep '^NSpid:' "/proc/$pid/status" | tr -s '\t ' ' ')"
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+        show_tree "$child"
+    done
 }
 
 # talk PORT LINE...: send the lines over one connection, print and check what comes back.
