@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 readonly OUT=out RID=linux-x64 CONFIG=Release
-readonly TEST_PACKAGES=(gcc libc6-dev file util-linux procps busybox-static socat iproute2 e2fsprogs uidmap)
+readonly TEST_PACKAGES=(gcc libc6-dev file util-linux bsdutils procps busybox-static socat iproute2 e2fsprogs uidmap)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log() { printf '==> %s\n' "$*"; }
