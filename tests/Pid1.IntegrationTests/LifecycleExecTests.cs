@@ -37,6 +37,23 @@ public sealed class LifecycleExecTests : IDisposable
     }
 
     [Fact]
+    public void Exec_SandboxWithUserNamespace_JoinsItFirst_AndKeepsItsMappedRoot()
+    {
+        string name = sandboxes.NewName("userns");
+        sandboxes.Detach(name, "-r", "-p", "-u", "--hostname", "life-exec-userns", "sleep", "2606");
+        int child = LifecycleSandboxes.Entry(name)!.Value.GetProperty("child").GetInt32();
+
+        RunResult r = Pid1Binary.Run("exec", name, "--", "/bin/sh", "-c", "id -u; hostname; readlink /proc/self/ns/user; cat /proc/self/uid_map");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", lines[0]);
+        Assert.Equal("life-exec-userns", lines[1]);
+        Assert.Equal(new FileInfo($"/proc/{child}/ns/user").LinkTarget, lines[2]);
+        Assert.NotEqual(new FileInfo("/proc/self/ns/user").LinkTarget, lines[2]);
+        Assert.Equal(new[] { "0", "0", "1" }, lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Exec_ExitCodeIsTheCommands_NotFoundIs127()
     {
         string name = sandboxes.NewName("code");
