@@ -51,7 +51,7 @@ internal static unsafe class Launcher
         }
         catch (Exception e)
         {
-            Log.Error($"supervisor failed, stopping the program: {e.GetType().Name}: {e.Message}");
+            Log.Error("supervisor failed, stopping the program: " + e.Message);
             return Supervisor.Abort(config);
         }
     }
