@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -70,7 +69,10 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
                 target.Enable.Add(limit.V2Controller);
             }
 
-            target.Writes.AddRange(files.Select(f => new PlannedWrite(limit.Option, f)));
+            foreach (CgroupFile f in files)
+            {
+                target.Writes.Add(new PlannedWrite(limit.Option, f));
+            }
         }
 
         PlaceDevices(spec, layout, TargetIn, CannotApply);
@@ -83,7 +85,13 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
             CannotApply("cgroup", "no cgroup hierarchy is mounted");
         }
 
-        return new CgroupPlan(spec.Name, targets.Select(t => new CgroupTarget(t.Key, t.Value.Enable, t.Value.Writes, t.Value.Program)).ToList());
+        var planned = new List<CgroupTarget>();
+        foreach (var t in targets)
+        {
+            planned.Add(new CgroupTarget(t.Key, t.Value.Enable, t.Value.Writes, t.Value.Program));
+        }
+
+        return new CgroupPlan(spec.Name, planned);
     }
 
     /// <summary>v1: devices.deny/allow lines in the devices hierarchy; v2: a BPF program (needs no controller).</summary>
@@ -98,13 +106,16 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
             return;
         }
 
-        if (layout.Hierarchies.FirstOrDefault(h => h.Version == 1 && h.Controllers.Contains("devices")) is Hierarchy v1)
+        if (layout.For("devices", string.Empty) is { Version: 1 } v1)
         {
-            targetIn(v1).Writes.AddRange(spec.Devices.Select(r => new PlannedWrite(
-                r.Allow ? "device-allow" : "device-deny",
-                new CgroupFile(r.Allow ? "devices.allow" : "devices.deny", r.ToV1()))));
+            foreach (DeviceRule r in spec.Devices)
+            {
+                targetIn(v1).Writes.Add(new PlannedWrite(
+                    r.Allow ? "device-allow" : "device-deny",
+                    new CgroupFile(r.Allow ? "devices.allow" : "devices.deny", r.ToV1())));
+            }
         }
-        else if (layout.Hierarchies.FirstOrDefault(h => h.Version == 2) is Hierarchy v2)
+        else if (layout.Grouping is { Version: 2 } v2)
         {
             targetIn(v2).Program.AddRange(spec.Devices);
         }
