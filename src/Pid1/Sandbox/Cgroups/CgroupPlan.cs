@@ -25,12 +25,12 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
 {
     public static CgroupPlan Build(CgroupSpec spec, CgroupLayout layout, Action<string> warn)
     {
-        var targets = new Dictionary<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)>();
-        (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program) TargetIn(Hierarchy h)
+        var targets = new Dictionary<Hierarchy, TargetLists>();
+        TargetLists TargetIn(Hierarchy h)
         {
             if (!targets.TryGetValue(h, out var t))
             {
-                targets[h] = t = ([], [], []);
+                targets[h] = t = new TargetLists();
             }
 
             return t;
@@ -98,7 +98,7 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
     private static void PlaceDevices(
         CgroupSpec spec,
         CgroupLayout layout,
-        Func<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)> targetIn,
+        Func<Hierarchy, TargetLists> targetIn,
         Action<string, string> cannotApply)
     {
         if (spec.Devices.Count == 0)
@@ -123,5 +123,18 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
         {
             cannotApply(spec.Devices[0].Allow ? "device-allow" : "device-deny", "no devices controller and no cgroup v2");
         }
+    }
+
+    /// <summary>
+    /// What goes into one hierarchy. A class, not a value tuple: a tuple of three references behind a Func is
+    /// a shared generic the runtime would build at run time, which pulls the ~80 KB type loader into the binary.
+    /// </summary>
+    private sealed class TargetLists
+    {
+        public List<string> Enable { get; } = [];
+
+        public List<PlannedWrite> Writes { get; } = [];
+
+        public List<DeviceRule> Program { get; } = [];
     }
 }
