@@ -20,10 +20,19 @@ internal static class CommandLine
     }
 
     /// <summary>One option: its names, whether it takes a value, and how it changes the options.</summary>
-    private sealed record Spec(string Long, char Short, Arg Arg, bool Repeatable, Func<Options, string, Options> Apply)
+    /// <remarks>A class, not a record: a record's EqualityContract (typeof) makes its fields' enum types
+    /// reflectable, which keeps the runtime's reflective enum formatting in the binary.</remarks>
+    private sealed class Spec(string @long, char @short, Arg arg, bool repeatable, Func<Options, string, Options> apply)
     {
-        // Not the record's generated ToString: it boxes Arg and pulls the runtime's reflective enum formatting.
-        public override string ToString() => "--" + Long;
+        public string Long { get; } = @long;
+
+        public char Short { get; } = @short;
+
+        public Arg Arg { get; } = arg;
+
+        public bool Repeatable { get; } = repeatable;
+
+        public Func<Options, string, Options> Apply { get; } = apply;
     }
 
     private static readonly Dictionary<string, ulong> NamespaceFlags = new()
