@@ -1,5 +1,4 @@
 using System;
-using System.Reflection;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Lifecycle;
@@ -36,7 +35,7 @@ internal static unsafe class Program
 
             if (options.ShowVersion)
             {
-                return Print($"pid1 {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}\n");
+                return Print("pid1 " + BuildInfo.Version + "\n");
             }
 
             return Session.Run(options, args, &original);
@@ -57,8 +56,10 @@ internal static unsafe class Program
         catch (Exception e)
         {
             // A bug, not a user error: still one line and a scriptable code, never a stack trace.
-            Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
-            Detach.ReportFailure(ExitCodes.SetupFailed, $"internal error: {e.GetType().Name}: {e.Message}");
+            // The message only, not e.GetType().Name: type names need reflection metadata for every exception type;
+            // with UseSystemResourceKeys the message is the resource key, which names the kind of failure anyway.
+            Log.Error("internal error: " + e.Message);
+            Detach.ReportFailure(ExitCodes.SetupFailed, "internal error: " + e.Message);
             return ExitCodes.SetupFailed;
         }
     }

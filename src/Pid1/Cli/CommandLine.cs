@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using Pid1.Init;
 using Pid1.Native;
 
@@ -21,7 +20,20 @@ internal static class CommandLine
     }
 
     /// <summary>One option: its names, whether it takes a value, and how it changes the options.</summary>
-    private sealed record Spec(string Long, char Short, Arg Arg, bool Repeatable, Func<Options, string, Options> Apply);
+    /// <remarks>A class, not a record: a record's EqualityContract (typeof) makes its fields' enum types
+    /// reflectable, which keeps the runtime's reflective enum formatting in the binary.</remarks>
+    private sealed class Spec(string @long, char @short, Arg arg, bool repeatable, Func<Options, string, Options> apply)
+    {
+        public string Long { get; } = @long;
+
+        public char Short { get; } = @short;
+
+        public Arg Arg { get; } = arg;
+
+        public bool Repeatable { get; } = repeatable;
+
+        public Func<Options, string, Options> Apply { get; } = apply;
+    }
 
     private static readonly Dictionary<string, ulong> NamespaceFlags = new()
     {
@@ -49,7 +61,19 @@ internal static class CommandLine
     // Last of the static fields: it reads the tables above, and C# initializes fields in textual order.
     private static readonly Spec[] Specs = BuildSpecs();
 
-    public static IEnumerable<string> LongNames => Specs.Select(s => s.Long);
+    public static IEnumerable<string> LongNames
+    {
+        get
+        {
+            var names = new string[Specs.Length];
+            for (int i = 0; i < names.Length; i++)
+            {
+                names[i] = Specs[i].Long;
+            }
+
+            return names;
+        }
+    }
 
     /// <summary>Parses argv; the environment supplies PID1_VERBOSITY and PID1_SUBREAPER.</summary>
     public static Options Parse(IReadOnlyList<string> argv, Func<string, string?> environment, bool callerIsRoot)
@@ -81,7 +105,7 @@ internal static class CommandLine
             options = options with
             {
                 Program = argv[i].Length > 0 ? argv[i] : throw new UsageException("the program name is empty"),
-                Arguments = argv.Skip(i + 1).ToArray(),
+                Arguments = Rest(argv, i + 1),
             };
         }
 
@@ -109,7 +133,7 @@ internal static class CommandLine
         string arg = argv[i].Substring(2);
         int equals = arg.IndexOf('=');
         string name = equals < 0 ? arg : arg.Substring(0, equals);
-        Spec spec = Specs.FirstOrDefault(s => s.Long == name)
+        Spec spec = Find(name, '\0')
             ?? throw new UsageException($"unknown option '--{name}'");
         string? value = equals < 0 ? null : arg.Substring(equals + 1);
         if (value is null && spec.Arg == Arg.Required)
@@ -132,7 +156,7 @@ internal static class CommandLine
         for (int k = 1; k < arg.Length; k++)
         {
             char c = arg[k];
-            Spec spec = Specs.FirstOrDefault(s => s.Short == c)
+            Spec spec = Find(null, c)
                 ?? throw new UsageException($"unknown option '-{c}'");
             string value = string.Empty;
             if (spec.Arg == Arg.Required)
@@ -207,6 +231,61 @@ internal static class CommandLine
         return o;
     }
 
+    private static string[] Rest(IReadOnlyList<string> argv, int start)
+    {
+        var rest = new string[argv.Count - start];
+        for (int k = 0; k < rest.Length; k++)
+        {
+            rest[k] = argv[start + k];
+        }
+
+        return rest;
+    }
+
+    /// <summary>The spec named --name (name not null) or -c; null when there is none.</summary>
+    private static Spec? Find(string? name, char c)
+    {
+        foreach (Spec s in Specs)
+        {
+            if (name is null ? s.Short == c : s.Long == name)
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
+
+    private static Spec[] CgroupLimitSpecs()
+    {
+        var specs = new Spec[CgroupLimitOptions.Length];
+        for (int i = 0; i < specs.Length; i++)
+        {
+            string name = CgroupLimitOptions[i];
+            specs[i] = new Spec(name, '\0', Arg.Required, false, (o, v) => o with
+            {
+                CgroupLimits = new Dictionary<string, string>(o.CgroupLimits) { [name] = NonEmpty(name, v) },
+            });
+        }
+
+        return specs;
+    }
+
+    private static Spec[] CgroupDeviceSpecs()
+    {
+        var specs = new Spec[CgroupDeviceOptions.Length];
+        for (int i = 0; i < specs.Length; i++)
+        {
+            string name = CgroupDeviceOptions[i];
+            specs[i] = new Spec(name, '\0', Arg.Required, true, (o, v) => o with
+            {
+                CgroupDeviceRules = [.. o.CgroupDeviceRules, (name, NonEmpty(name, v))],
+            });
+        }
+
+        return specs;
+    }
+
     private static Spec[] BuildSpecs() =>
     [
         // Informational.
@@ -277,14 +356,8 @@ internal static class CommandLine
         // Cgroups.
         new("cgroup", '\0', Arg.Required, false, (o, v) => o with { CgroupName = NonEmpty("cgroup", v) }),
         new("cgroup-optional", '\0', Arg.None, false, (o, _) => o with { CgroupOptional = true }),
-        .. CgroupLimitOptions.Select(name => new Spec(name, '\0', Arg.Required, false, (o, v) => o with
-        {
-            CgroupLimits = new Dictionary<string, string>(o.CgroupLimits) { [name] = NonEmpty(name, v) },
-        })),
-        .. CgroupDeviceOptions.Select(name => new Spec(name, '\0', Arg.Required, true, (o, v) => o with
-        {
-            CgroupDeviceRules = [.. o.CgroupDeviceRules, (name, NonEmpty(name, v))],
-        })),
+        .. CgroupLimitSpecs(),
+        .. CgroupDeviceSpecs(),
 
         // Lifecycle and kernel init.
         new("detach", '\0', Arg.None, false, (o, _) => o with { Detach = true }),

@@ -13,7 +13,11 @@ internal enum MountKind
     Image,
 }
 
-internal sealed record MountRequest(MountKind Kind, string Source, string Destination, string Options);
+internal sealed record MountRequest(MountKind Kind, string Source, string Destination, string Options)
+{
+    // Not the record's generated ToString: it boxes Kind and pulls the runtime's reflective enum formatting.
+    public override string ToString() => Source + " -> " + Destination;
+}
 
 internal sealed record RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard);
 

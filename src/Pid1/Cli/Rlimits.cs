@@ -21,7 +21,13 @@ internal static class Rlimits
         int equals = value.IndexOf('=');
         string name = equals < 0 ? value : value.Substring(0, equals).ToUpperInvariant();
         name = name.StartsWith("RLIMIT_", StringComparison.Ordinal) ? name.Substring(7) : name;
-        int index = Array.FindIndex(Names, n => n.Name == name);
+        int index = Names.Length - 1;
+        while (index >= 0 && Names[index].Name != name)
+        {
+            // A loop, not Array.FindIndex: a delegate over a tuple is a shared generic the runtime would build
+            // at run time, which pulls the ~80 KB type loader into the binary.
+            index--;
+        }
         if (equals < 0 || index < 0)
         {
             throw new UsageException($"option '--rlimit': '{value}' is not NAME=SOFT[:HARD] with a name such as NOFILE");

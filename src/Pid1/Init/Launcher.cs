@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
 using Pid1.Sandbox;
@@ -51,7 +50,7 @@ internal static unsafe class Launcher
         }
         catch (Exception e)
         {
-            Log.Error($"supervisor failed, stopping the program: {e.GetType().Name}: {e.Message}");
+            Log.Error("supervisor failed, stopping the program: " + e.Message);
             return Supervisor.Abort(config);
         }
     }
@@ -190,22 +189,43 @@ internal static unsafe class Launcher
     /// <summary>argv, the environment and the PATH candidates as C data, before any fork.</summary>
     private static ExecSpec* MarshalExec(Options options)
     {
-        var environment = Listen.Environment(
-            Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().Select(e => $"{e.Key}={e.Value}"),
-            options.Listen)
-            .Order(StringComparer.Ordinal)
-            .ToArray();
+        List<string> environment = Listen.Environment(EnvironmentEntries(), options.Listen);
+        environment.Sort(StringComparer.Ordinal);
         string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : DefaultPath;
         var spec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));
         spec->Argv = CStrings.Array([options.Program, .. options.Arguments]);
-        spec->Envp = CStrings.Array(environment);
+        spec->Envp = CStrings.Array(environment.ToArray());
         spec->Candidates = CStrings.Array(Candidates(options.Program, path));
         return spec;
     }
 
+    /// <summary>pid1's environment as NAME=VALUE entries, in no particular order.</summary>
+    public static List<string> EnvironmentEntries()
+    {
+        var entries = new List<string>();
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            entries.Add((string)e.Key + "=" + (string?)e.Value);
+        }
+
+        return entries;
+    }
+
     /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>
-    public static IReadOnlyList<string> Candidates(string program, string path) =>
-        program.Contains('/')
-            ? [program]
-            : path.Split(':').Select(dir => Path.Join(dir.Length == 0 ? "." : dir, program)).ToArray();
+    public static IReadOnlyList<string> Candidates(string program, string path)
+    {
+        if (program.Contains('/'))
+        {
+            return [program];
+        }
+
+        string[] dirs = path.Split(':');
+        var candidates = new string[dirs.Length];
+        for (int i = 0; i < dirs.Length; i++)
+        {
+            candidates[i] = Path.Join(dirs[i].Length == 0 ? "." : dirs[i], program);
+        }
+
+        return candidates;
+    }
 }

@@ -1,7 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Lifecycle;
@@ -69,13 +69,21 @@ internal static unsafe class CheckpointCommand
 
     private static (string Image, string Destination) ChooseImage(SandboxState state, string? destination)
     {
-        var images = state.Images.Where(i => destination is null || i.Destination == destination).ToArray();
-        return images.Length switch
+        var images = new List<(string Image, string Destination)>();
+        foreach (var i in state.Images)
+        {
+            if (destination is null || i.Destination == destination)
+            {
+                images.Add(i);
+            }
+        }
+
+        return images.Count switch
         {
             1 => images[0],
             0 when destination is null => throw new SetupException($"checkpoint: {state.Name} has no --mount-image to checkpoint"),
             0 => throw new SetupException($"checkpoint: {state.Name} has no image mounted on {destination}"),
-            _ => throw new UsageException($"checkpoint: {state.Name} has {images.Length} images: choose one with --image DEST"),
+            _ => throw new UsageException($"checkpoint: {state.Name} has {images.Count} images: choose one with --image DEST"),
         };
     }
 

@@ -1,7 +1,6 @@
 using System;
-using System.Collections;
+using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
 using Pid1.Cli;
 using Pid1.Init;
@@ -127,12 +126,13 @@ internal static unsafe class Detach
         return result == 0 ? pid : throw new SetupException("spawn the detached pid1 (/proc/self/exe)", -result);
     }
 
-    private static string[] EnvironmentWithReport(int reportWrite) =>
-        System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .Select(e => $"{e.Key}={e.Value}")
-            .Where(e => !e.StartsWith(ReportVariable + "=", StringComparison.Ordinal))
-            .Append($"{ReportVariable}={reportWrite.ToString(CultureInfo.InvariantCulture)}")
-            .ToArray();
+    private static string[] EnvironmentWithReport(int reportWrite)
+    {
+        List<string> entries = Launcher.EnvironmentEntries();
+        entries.RemoveAll(e => e.StartsWith(ReportVariable + "=", StringComparison.Ordinal));
+        entries.Add($"{ReportVariable}={reportWrite.ToString(CultureInfo.InvariantCulture)}");
+        return entries.ToArray();
+    }
 
     /// <summary>"NAME PID" and 0 once started; else the detached pid1's message and exit code.</summary>
     private static int Conclude(int pid, string report)

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Text;
 using Pid1.Cli;
 using Pid1.Init;
@@ -126,7 +125,7 @@ internal static unsafe class ExecCommand
     private static void AddCommand(ChildPlan plan, int program, string[] command)
     {
         string[] environment = ProgramEnvironment(program);
-        string path = environment.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?.Substring(5) is { Length: > 0 } p
+        string path = Array.Find(environment, e => e.StartsWith("PATH=", StringComparison.Ordinal))?.Substring(5) is { Length: > 0 } p
             ? p
             : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         var exec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 
 namespace Pid1.Lifecycle;
 
@@ -31,9 +30,9 @@ internal static class ExecIdentity
         uint uid = Field(status, "Uid:", 1);
         uint gid = Field(status, "Gid:", 1);
         uint[] groups = Array.Find(status, l => l.StartsWith("Groups:", StringComparison.Ordinal)) is string line
-            ? line.Substring(7).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries).Select(g => uint.Parse(g, CultureInfo.InvariantCulture)).ToArray()
+            ? Array.ConvertAll(line.Substring(7).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries), Number)
             : [];
-        return (ToInner(pid, "uid_map", uid), ToInner(pid, "gid_map", gid), groups.Select(g => ToInner(pid, "gid_map", g)).ToArray());
+        return (ToInner(pid, "uid_map", uid), ToInner(pid, "gid_map", gid), Array.ConvertAll(groups, g => ToInner(pid, "gid_map", g)));
     }
 
     /// <summary>--user NAME|UID[:GROUP|GID] inside the sandbox root; a name's groups come from its /etc/group.</summary>
@@ -48,8 +47,16 @@ internal static class ExecIdentity
             ? Array.Find(group, g => g.Length > 2 && (g[0] == parts[1] || g[2] == parts[1])) is string[] named ? Number(named[2]) : TryNumber(parts[1]) ?? throw Unknown("group", parts[1])
             : entry is not null ? Number(entry[3]) : uid;
         string? name = entry?[0];
-        uint[] groups = name is null ? [gid] : [gid, .. group.Where(g => g.Length > 3 && g[3].Split(',').Contains(name)).Select(g => Number(g[2]))];
-        return (uid, gid, groups.Distinct().ToArray());
+        var groups = new List<uint> { gid };
+        foreach (string[] g in group)
+        {
+            if (name is not null && g.Length > 3 && Array.IndexOf(g[3].Split(','), name) >= 0 && !groups.Contains(Number(g[2])))
+            {
+                groups.Add(Number(g[2]));
+            }
+        }
+
+        return (uid, gid, groups.ToArray());
     }
 
     /// <summary>Maps a host id to the id inside the process's user namespace (identity without one).</summary>
@@ -71,7 +78,7 @@ internal static class ExecIdentity
         Number(Array.Find(status, l => l.StartsWith(key, StringComparison.Ordinal))!.Substring(key.Length).Split('\t', StringSplitOptions.RemoveEmptyEntries)[index - 1]);
 
     private static string[][] Table(string path) =>
-        File.Exists(path) ? File.ReadAllLines(path).Select(l => l.Split(':')).ToArray() : [];
+        File.Exists(path) ? Array.ConvertAll(File.ReadAllLines(path), l => l.Split(':')) : [];
 
     private static uint Number(string text) => uint.Parse(text, CultureInfo.InvariantCulture);
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
 
 namespace Pid1.Lifecycle;
@@ -28,11 +27,20 @@ internal static class ListCommand
     public static string Table(IReadOnlyList<SandboxState> sandboxes, long now)
     {
         var rows = new List<string[]> { Header };
-        rows.AddRange(sandboxes.Select(s => new[]
+        foreach (SandboxState s in sandboxes)
         {
-            s.Name, Number(s.Pid), Status(s), Uptime(now - s.Started), Number(s.PidNamespace), CgroupOf(s), s.Command,
-        }));
-        int[] widths = Enumerable.Range(0, Header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+            rows.Add([s.Name, Number(s.Pid), Status(s), Uptime(now - s.Started), Number(s.PidNamespace), CgroupOf(s), s.Command]);
+        }
+
+        var widths = new int[Header.Length];
+        foreach (string[] row in rows)
+        {
+            for (int c = 0; c < widths.Length; c++)
+            {
+                widths[c] = Math.Max(widths[c], row[c].Length);
+            }
+        }
+
         var text = new StringBuilder();
         foreach (string[] row in rows)
         {

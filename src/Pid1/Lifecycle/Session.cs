@@ -1,6 +1,6 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
@@ -88,7 +88,7 @@ internal static unsafe class Session
         Session = Libc.getsid(0),
         Started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         GraceMilliseconds = options.GraceMilliseconds,
-        Images = options.Mounts.Where(m => m.Kind == MountKind.Image).Select(m => (Path.GetFullPath(m.Source), m.Destination)).ToArray(),
+        Images = Images(options.Mounts),
         Command = string.Join(' ', [options.Program, .. options.Arguments]),
     };
 
@@ -100,9 +100,38 @@ internal static unsafe class Session
         {
             Child = child,
             ChildStart = ProcInfo.Stat(child)?.StartTime ?? 0,
-            Namespaces = Namespaces.Kinds.Select(kind => (kind, ProcInfo.NamespaceInode(child, kind))).Where(n => n.Item2 != 0).ToArray(),
+            Namespaces = NamespaceInodes(child),
             Cgroup = unified,
             Freezer = freezer,
         };
+    }
+
+    private static List<(string Image, string Destination)> Images(IReadOnlyList<MountRequest> mounts)
+    {
+        var images = new List<(string Image, string Destination)>();
+        foreach (MountRequest m in mounts)
+        {
+            if (m.Kind == MountKind.Image)
+            {
+                images.Add((Path.GetFullPath(m.Source), m.Destination));
+            }
+        }
+
+        return images;
+    }
+
+    private static List<(string Kind, ulong Inode)> NamespaceInodes(int child)
+    {
+        var inodes = new List<(string Kind, ulong Inode)>();
+        foreach (string kind in Namespaces.Kinds)
+        {
+            ulong inode = ProcInfo.NamespaceInode(child, kind);
+            if (inode != 0)
+            {
+                inodes.Add((kind, inode));
+            }
+        }
+
+        return inodes;
     }
 }

@@ -1,7 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -83,8 +83,19 @@ internal static unsafe class Capabilities
         return set;
     }
 
-    public static string Describe(ulong set) =>
-        set == 0 ? "none" : string.Join(',', Enumerable.Range(0, Names.Length).Where(i => (set >> i & 1) != 0).Select(i => Names[i]));
+    public static string Describe(ulong set)
+    {
+        var names = new List<string>();
+        for (int i = 0; i < Names.Length; i++)
+        {
+            if ((set >> i & 1) != 0)
+            {
+                names.Add(Names[i]);
+            }
+        }
+
+        return set == 0 ? "none" : string.Join(',', names);
+    }
 
     // Child side: allocation-free, −errno on failure.
 

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
@@ -36,7 +35,13 @@ internal static unsafe class FilesystemSetup
         step->Context = context;
         step->Depth = names.Length;
         step->Names = CStrings.Array(names);
-        step->Prefixes = CStrings.Array(names.Select((_, i) => string.Join('/', names.Take(i + 1))).ToArray());
+        var prefixes = new string[names.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            prefixes[i] = string.Join('/', names, 0, i + 1);
+        }
+
+        step->Prefixes = CStrings.Array(prefixes);
         step->Path = CStrings.From(operation.Target);
         step->Source = operation.Source.Length > 0 ? CStrings.From(operation.Source) : null;
         step->Types = operation.Types.Count > 0 ? CStrings.Array(operation.Types) : null;

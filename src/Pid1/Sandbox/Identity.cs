@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
@@ -142,8 +141,9 @@ internal static unsafe class Identity
         string userPart = colon < 0 ? o.User : o.User.Substring(0, colon);
         string? groupPart = colon < 0 ? null : o.User.Substring(colon + 1);
         string passwdPath = Path.Join(root, "etc/passwd");
-        PasswdEntry? entry = PasswdFile.ParsePasswd(read("etc/passwd") ?? string.Empty)
-            .FirstOrDefault(p => PasswdFile.Id(userPart) is uint id ? p.Uid == id : p.Name == userPart);
+        PasswdEntry? entry = Array.Find(
+            PasswdFile.ParsePasswd(read("etc/passwd") ?? string.Empty),
+            p => PasswdFile.Id(userPart) is uint id ? p.Uid == id : p.Name == userPart);
         if (entry is null && (PasswdFile.Id(userPart) is null || groupPart is null))
         {
             throw new SetupException($"resolve --user {o.User}: no user '{userPart}' in {passwdPath}"
@@ -154,20 +154,58 @@ internal static unsafe class Identity
         uint gid = groupPart is null ? entry!.Gid : GroupId(groupPart, root, read);
         IReadOnlyList<uint> groups = o.Groups is string list
             ? GroupList(list, root, read)
-            : new[] { gid }.Concat(entry is null ? [] : ParseGroups(read).Where(g => g.Members.Contains(entry.Name)).Select(g => g.Gid)).Distinct().ToArray();
+            : MemberOf(gid, entry, read);
         return new ResolvedIdentity($"user {o.User}", uid, gid, groups);
     }
 
     /// <summary>--groups a,b,12: names from the new root's /etc/group, numbers as they are; "" is none.</summary>
-    private static uint[] GroupList(string list, string root, Func<string, string?> read) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(g => GroupId(g, root, read)).Distinct().ToArray();
+    private static uint[] GroupList(string list, string root, Func<string, string?> read)
+    {
+        var ids = new List<uint>();
+        foreach (string g in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            AddOnce(ids, GroupId(g, root, read));
+        }
+
+        return ids.ToArray();
+    }
+
+    /// <summary>The primary group first, then every /etc/group entry listing the user, each once.</summary>
+    private static uint[] MemberOf(uint gid, PasswdEntry? entry, Func<string, string?> read)
+    {
+        var ids = new List<uint> { gid };
+        if (entry is not null)
+        {
+            foreach (GroupEntry g in ParseGroups(read))
+            {
+                foreach (string member in g.Members)
+                {
+                    if (member == entry.Name)
+                    {
+                        AddOnce(ids, g.Gid);
+                        break;
+                    }
+                }
+            }
+        }
+
+        return ids.ToArray();
+    }
+
+    private static void AddOnce(List<uint> ids, uint id)
+    {
+        if (!ids.Contains(id))
+        {
+            ids.Add(id);
+        }
+    }
 
     private static uint GroupId(string group, string root, Func<string, string?> read) =>
         PasswdFile.Id(group)
-        ?? ParseGroups(read).FirstOrDefault(g => g.Name == group)?.Gid
+        ?? Array.Find(ParseGroups(read), g => g.Name == group)?.Gid
         ?? throw new SetupException($"resolve group '{group}': not in {Path.Join(root, "etc/group")}");
 
-    private static IReadOnlyList<GroupEntry> ParseGroups(Func<string, string?> read) => PasswdFile.ParseGroup(read("etc/group") ?? string.Empty);
+    private static GroupEntry[] ParseGroups(Func<string, string?> read) => PasswdFile.ParseGroup(read("etc/group") ?? string.Empty);
 
     private static string Limit(ulong value) => value == Libc.RLIM_INFINITY ? "unlimited" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 
 namespace Pid1.Sandbox;
 
@@ -39,12 +38,20 @@ internal static class ImageProbe
     }
 
     /// <summary>Block filesystems in /proc/filesystems order; fuseblk needs a daemon, so it is left out.</summary>
-    public static IReadOnlyList<string> BlockFilesystems(string procFilesystems) =>
-        procFilesystems.Split('\n')
-            .Where(line => line.Length > 0 && !line.StartsWith("nodev", StringComparison.Ordinal))
-            .Select(line => line.Trim())
-            .Where(type => type.Length > 0 && type != "fuseblk")
-            .ToArray();
+    public static IReadOnlyList<string> BlockFilesystems(string procFilesystems)
+    {
+        var types = new List<string>();
+        foreach (string line in procFilesystems.Split('\n'))
+        {
+            string type = line.Trim();
+            if (line.Length > 0 && !line.StartsWith("nodev", StringComparison.Ordinal) && type.Length > 0 && type != "fuseblk")
+            {
+                types.Add(type);
+            }
+        }
+
+        return types.ToArray();
+    }
 
     public static IReadOnlyList<string> KernelBlockFilesystems() => BlockFilesystems(HostPaths.ReadText("/proc/filesystems"));
 

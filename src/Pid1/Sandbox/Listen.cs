@@ -1,7 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
@@ -22,15 +21,32 @@ internal static unsafe class Listen
     private const string PidPlaceholder = "0000000000";
 
     /// <summary>The environment for the program: stale LISTEN_* replaced by ours (unchanged without --listen).</summary>
-    public static IEnumerable<string> Environment(IEnumerable<string> environment, IReadOnlyList<ListenRequest> listen) =>
-        listen.Count == 0
-            ? environment
-            : environment.Where(e => !e.StartsWith("LISTEN_", StringComparison.Ordinal)).Concat(
-            [
-                FormattableString.Invariant($"LISTEN_FDS={listen.Count}"),
-                "LISTEN_FDNAMES=" + string.Join(':', listen.Select(Name)),
-                PidPrefix + PidPlaceholder,
-            ]);
+    public static List<string> Environment(IEnumerable<string> environment, IReadOnlyList<ListenRequest> listen)
+    {
+        var result = new List<string>();
+        foreach (string e in environment)
+        {
+            if (listen.Count == 0 || !e.StartsWith("LISTEN_", StringComparison.Ordinal))
+            {
+                result.Add(e);
+            }
+        }
+
+        if (listen.Count > 0)
+        {
+            var names = new string[listen.Count];
+            for (int i = 0; i < names.Length; i++)
+            {
+                names[i] = Name(listen[i]);
+            }
+
+            result.Add(FormattableString.Invariant($"LISTEN_FDS={listen.Count}"));
+            result.Add("LISTEN_FDNAMES=" + string.Join(':', names));
+            result.Add(PidPrefix + PidPlaceholder);
+        }
+
+        return result;
+    }
 
     /// <summary>sd_listen_fds_with_names names may not contain ':' (the separator), so "tcp-7", "udp-53".</summary>
     public static string Name(ListenRequest l) => FormattableString.Invariant($"{(l.Udp ? "udp" : "tcp")}-{l.Port}");
@@ -43,7 +59,12 @@ internal static unsafe class Listen
             return [];
         }
 
-        int[] sockets = listen.Select(Bind).ToArray();
+        var sockets = new int[listen.Count];
+        for (int i = 0; i < sockets.Length; i++)
+        {
+            sockets[i] = Bind(listen[i]);
+        }
+
         int* fds = (int*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sockets.Length, sizeof(int));
         sockets.CopyTo(new Span<int>(fds, sockets.Length));
         plan.Add(

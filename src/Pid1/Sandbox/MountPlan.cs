@@ -69,6 +69,9 @@ internal sealed record FsOperation(FsOpKind Kind, string Target, string Descript
 
     /// <summary>A missing target is created as an empty file (to bind a file on) instead of a directory.</summary>
     public bool CreateFile { get; init; }
+
+    // Not the record's generated ToString: it boxes Kind and pulls the runtime's reflective enum formatting.
+    public override string ToString() => Description;
 }
 
 /// <summary>What the plan needs to know about the host, so that building it is testable without root.</summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 
 namespace Pid1.Sandbox;
 
@@ -16,18 +15,34 @@ internal sealed record GroupEntry(string Name, uint Gid, IReadOnlyList<string> M
 internal static class PasswdFile
 {
     /// <summary>name:password:uid:gid:gecos:home:shell; comments, blank, NIS (+/-) and malformed lines are skipped.</summary>
-    public static IReadOnlyList<PasswdEntry> ParsePasswd(string text) =>
-        Records(text, 7)
-            .Where(f => Id(f[2]) is not null && Id(f[3]) is not null)
-            .Select(f => new PasswdEntry(f[0], Id(f[2])!.Value, Id(f[3])!.Value))
-            .ToArray();
+    public static PasswdEntry[] ParsePasswd(string text)
+    {
+        var entries = new List<PasswdEntry>();
+        foreach (string[] f in Records(text, 7))
+        {
+            if (Id(f[2]) is uint uid && Id(f[3]) is uint gid)
+            {
+                entries.Add(new PasswdEntry(f[0], uid, gid));
+            }
+        }
+
+        return entries.ToArray();
+    }
 
     /// <summary>name:password:gid:member,member.</summary>
-    public static IReadOnlyList<GroupEntry> ParseGroup(string text) =>
-        Records(text, 4)
-            .Where(f => Id(f[2]) is not null)
-            .Select(f => new GroupEntry(f[0], Id(f[2])!.Value, f[3].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-            .ToArray();
+    public static GroupEntry[] ParseGroup(string text)
+    {
+        var entries = new List<GroupEntry>();
+        foreach (string[] f in Records(text, 4))
+        {
+            if (Id(f[2]) is uint gid)
+            {
+                entries.Add(new GroupEntry(f[0], gid, f[3].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+            }
+        }
+
+        return entries.ToArray();
+    }
 
     /// <summary>A decimal id below 2^32−1 (−1 means "unchanged" to the set*id calls), else null.</summary>
     public static uint? Id(string text) =>
@@ -35,10 +50,24 @@ internal static class PasswdFile
             ? id
             : null;
 
-    private static IEnumerable<string[]> Records(string text, int fields) =>
-        text.Split('\n')
-            .Select(line => line.TrimEnd('\r'))
-            .Where(line => line.Length > 0 && line[0] is not ('#' or '+' or '-'))
-            .Select(line => line.Split(':'))
-            .Where(f => f.Length == fields && f[0].Length > 0);
+    private static List<string[]> Records(string text, int fields)
+    {
+        var records = new List<string[]>();
+        foreach (string raw in text.Split('\n'))
+        {
+            string line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line[0] is '#' or '+' or '-')
+            {
+                continue;
+            }
+
+            string[] f = line.Split(':');
+            if (f.Length == fields && f[0].Length > 0)
+            {
+                records.Add(f);
+            }
+        }
+
+        return records;
+    }
 }

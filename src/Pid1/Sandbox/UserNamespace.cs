@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -84,7 +83,8 @@ internal static unsafe class UserNamespace
             }
         }
 
-        long[] edges = cuts.ToArray();
+        var edges = new long[cuts.Count];
+        cuts.CopyTo(edges);
         for (int i = 0; i + 1 < edges.Length; i++)
         {
             long k = edges[i];
@@ -108,8 +108,8 @@ internal static unsafe class UserNamespace
         }
 
         char separator = value.Contains(':') ? ':' : ',';
-        uint?[] n = value.Split(separator).Select(PasswdFile.Id).ToArray();
-        if (n.Length != 3 || n.Any(x => x is null) || n[2] == 0)
+        uint?[] n = Array.ConvertAll(value.Split(separator), PasswdFile.Id);
+        if (n.Length != 3 || Array.Exists(n, x => x is null) || n[2] == 0)
         {
             throw new UsageException($"option '--{option}': '{value}' is not INNER:OUTER:COUNT (or OUTER,INNER,COUNT)");
         }
@@ -120,7 +120,7 @@ internal static unsafe class UserNamespace
     /// <summary>The caller's first range in /etc/subuid or /etc/subgid ("name:start:count" or "uid:start:count"), mapped from 0.</summary>
     private static IdMap SubIdRange(string option, string subidFile, uint euid, HostFile read)
     {
-        string? name = PasswdFile.ParsePasswd(read("etc/passwd") ?? string.Empty).FirstOrDefault(p => p.Uid == euid)?.Name;
+        string? name = Array.Find(PasswdFile.ParsePasswd(read("etc/passwd") ?? string.Empty), p => p.Uid == euid)?.Name;
         string uid = euid.ToString(CultureInfo.InvariantCulture);
         foreach (string line in (read(subidFile) ?? string.Empty).Split('\n'))
         {
@@ -161,11 +161,25 @@ internal static unsafe class UserNamespace
 
         if (privileged || (maps.Count == 1 && maps[0].Outer == callerId && maps[0].Count == 1))
         {
-            WriteProcFile(pid, file, string.Concat(maps.Select(m => m + "\n")));
+            var text = new System.Text.StringBuilder();
+            foreach (IdMap m in maps)
+            {
+                text.Append(m.ToString()).Append('\n');
+            }
+
+            WriteProcFile(pid, file, text.ToString());
             return;
         }
 
-        RunHelper(helper, [helper, pid.ToString(CultureInfo.InvariantCulture), .. maps.SelectMany(m => new[] { m.Inner, m.Outer, m.Count }.Select(x => x.ToString(CultureInfo.InvariantCulture)))]);
+        var argv = new List<string> { helper, pid.ToString(CultureInfo.InvariantCulture) };
+        foreach (IdMap m in maps)
+        {
+            argv.Add(m.Inner.ToString(CultureInfo.InvariantCulture));
+            argv.Add(m.Outer.ToString(CultureInfo.InvariantCulture));
+            argv.Add(m.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        RunHelper(helper, argv.ToArray());
     }
 
     /// <summary>One write(2): the kernel takes a map only whole, in a single write.</summary>
@@ -216,8 +230,8 @@ internal static unsafe class UserNamespace
 
         string text = read(file) ?? string.Empty;
         uint? found = file == "etc/passwd"
-            ? PasswdFile.ParsePasswd(text).FirstOrDefault(p => p.Name == value)?.Uid
-            : PasswdFile.ParseGroup(text).FirstOrDefault(g => g.Name == value)?.Gid;
+            ? Array.Find(PasswdFile.ParsePasswd(text), p => p.Name == value)?.Uid
+            : Array.Find(PasswdFile.ParseGroup(text), g => g.Name == value)?.Gid;
         return found ?? throw new UsageException($"option '--{option}': '{value}' is not a number nor a name in /{file}");
     }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 
 namespace Pid1.Sandbox.Cgroups;
 
@@ -29,10 +28,9 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
     /// <param name="v2Controllers">Reads cgroup.controllers of a v2 directory.</param>
     public static CgroupLayout Parse(string mountinfo, string procCgroup, Func<string, string> v2Controllers)
     {
-        var ownPaths = procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(':', 3))
-            .Where(f => f.Length == 3)
-            .ToList();
+        string[][] ownPaths = Array.FindAll(
+            Array.ConvertAll(procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.Split(':', 3)),
+            f => f.Length == 3);
         var hierarchies = new List<Hierarchy>();
         foreach (string line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -47,7 +45,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
             string mountPoint = Unescape(fields[4]);
             if (fields[dash + 1] == "cgroup2")
             {
-                string? own = ownPaths.FirstOrDefault(f => f[0] == "0" && f[1].Length == 0)?[2];
+                string? own = Array.Find(ownPaths, f => f[0] == "0" && f[1].Length == 0)?[2];
                 if (own is not null && Below(mountPoint, root, own) is string dir)
                 {
                     hierarchies.Add(new Hierarchy(2, dir, Words(v2Controllers(dir))));
@@ -56,8 +54,8 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
                 continue;
             }
 
-            var controllers = fields[dash + 3].Split(',').Where(o => o is not ("rw" or "ro") && !o.Contains('=')).ToHashSet();
-            string? path = ownPaths.FirstOrDefault(f => f[1].Split(',').Any(controllers.Contains))?[2];
+            var controllers = new HashSet<string>(Array.FindAll(fields[dash + 3].Split(','), o => o is not ("rw" or "ro") && !o.Contains('=')));
+            string? path = Array.Find(ownPaths, f => Array.Exists(f[1].Split(','), controllers.Contains))?[2];
             if (controllers.Count > 0 && path is not null && Below(mountPoint, root, path) is string v1Dir)
             {
                 hierarchies.Add(new Hierarchy(1, v1Dir, controllers));
@@ -67,7 +65,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
         return new CgroupLayout(hierarchies);
     }
 
-    public string Kind => (Hierarchies.Any(h => h.Version == 1), Hierarchies.Any(h => h.Version == 2)) switch
+    public string Kind => (Find(h => h.Version == 1) is not null, Find(h => h.Version == 2) is not null) switch
     {
         (true, true) => "hybrid",
         (true, false) => "v1",
@@ -77,17 +75,30 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
 
     /// <summary>Where a controller is usable: its v1 hierarchy, else the v2 one listing it; null when neither.</summary>
     public Hierarchy? For(string v1Controller, string v2Controller) =>
-        Hierarchies.FirstOrDefault(h => h.Version == 1 && h.Controllers.Contains(v1Controller))
-        ?? Hierarchies.FirstOrDefault(h => h.Version == 2 && h.Controllers.Contains(v2Controller));
+        Find(h => h.Version == 1 && h.Controllers.Contains(v1Controller))
+        ?? Find(h => h.Version == 2 && h.Controllers.Contains(v2Controller));
 
     /// <summary>
     /// The hierarchy that holds the tree when no controller needs one (and for cgroup.kill): v2 if mounted,
     /// else pids, else any v1 controller.
     /// </summary>
     public Hierarchy? Grouping =>
-        Hierarchies.FirstOrDefault(h => h.Version == 2)
-        ?? Hierarchies.FirstOrDefault(h => h.Controllers.Contains("pids"))
-        ?? Hierarchies.FirstOrDefault();
+        Find(h => h.Version == 2)
+        ?? Find(h => h.Controllers.Contains("pids"))
+        ?? Find(_ => true);
+
+    private Hierarchy? Find(Predicate<Hierarchy> match)
+    {
+        foreach (Hierarchy h in Hierarchies)
+        {
+            if (match(h))
+            {
+                return h;
+            }
+        }
+
+        return null;
+    }
 
     private static string ReadControllers(string dir)
     {
@@ -114,7 +125,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
         return mountPoint.TrimEnd('/') + rest.TrimEnd('/');
     }
 
-    private static HashSet<string> Words(string text) => text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+    private static HashSet<string> Words(string text) => new(text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
     private static string Unescape(string field) =>

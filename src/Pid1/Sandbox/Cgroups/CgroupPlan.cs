@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -26,12 +25,12 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
 {
     public static CgroupPlan Build(CgroupSpec spec, CgroupLayout layout, Action<string> warn)
     {
-        var targets = new Dictionary<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)>();
-        (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program) TargetIn(Hierarchy h)
+        var targets = new Dictionary<Hierarchy, TargetLists>();
+        TargetLists TargetIn(Hierarchy h)
         {
             if (!targets.TryGetValue(h, out var t))
             {
-                targets[h] = t = ([], [], []);
+                targets[h] = t = new TargetLists();
             }
 
             return t;
@@ -70,7 +69,10 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
                 target.Enable.Add(limit.V2Controller);
             }
 
-            target.Writes.AddRange(files.Select(f => new PlannedWrite(limit.Option, f)));
+            foreach (CgroupFile f in files)
+            {
+                target.Writes.Add(new PlannedWrite(limit.Option, f));
+            }
         }
 
         PlaceDevices(spec, layout, TargetIn, CannotApply);
@@ -83,14 +85,20 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
             CannotApply("cgroup", "no cgroup hierarchy is mounted");
         }
 
-        return new CgroupPlan(spec.Name, targets.Select(t => new CgroupTarget(t.Key, t.Value.Enable, t.Value.Writes, t.Value.Program)).ToList());
+        var planned = new List<CgroupTarget>();
+        foreach (var t in targets)
+        {
+            planned.Add(new CgroupTarget(t.Key, t.Value.Enable, t.Value.Writes, t.Value.Program));
+        }
+
+        return new CgroupPlan(spec.Name, planned);
     }
 
     /// <summary>v1: devices.deny/allow lines in the devices hierarchy; v2: a BPF program (needs no controller).</summary>
     private static void PlaceDevices(
         CgroupSpec spec,
         CgroupLayout layout,
-        Func<Hierarchy, (List<string> Enable, List<PlannedWrite> Writes, List<DeviceRule> Program)> targetIn,
+        Func<Hierarchy, TargetLists> targetIn,
         Action<string, string> cannotApply)
     {
         if (spec.Devices.Count == 0)
@@ -98,13 +106,16 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
             return;
         }
 
-        if (layout.Hierarchies.FirstOrDefault(h => h.Version == 1 && h.Controllers.Contains("devices")) is Hierarchy v1)
+        if (layout.For("devices", string.Empty) is { Version: 1 } v1)
         {
-            targetIn(v1).Writes.AddRange(spec.Devices.Select(r => new PlannedWrite(
-                r.Allow ? "device-allow" : "device-deny",
-                new CgroupFile(r.Allow ? "devices.allow" : "devices.deny", r.ToV1()))));
+            foreach (DeviceRule r in spec.Devices)
+            {
+                targetIn(v1).Writes.Add(new PlannedWrite(
+                    r.Allow ? "device-allow" : "device-deny",
+                    new CgroupFile(r.Allow ? "devices.allow" : "devices.deny", r.ToV1())));
+            }
         }
-        else if (layout.Hierarchies.FirstOrDefault(h => h.Version == 2) is Hierarchy v2)
+        else if (layout.Grouping is { Version: 2 } v2)
         {
             targetIn(v2).Program.AddRange(spec.Devices);
         }
@@ -112,5 +123,18 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
         {
             cannotApply(spec.Devices[0].Allow ? "device-allow" : "device-deny", "no devices controller and no cgroup v2");
         }
+    }
+
+    /// <summary>
+    /// What goes into one hierarchy. A class, not a value tuple: a tuple of three references behind a Func is
+    /// a shared generic the runtime would build at run time, which pulls the ~80 KB type loader into the binary.
+    /// </summary>
+    private sealed class TargetLists
+    {
+        public List<string> Enable { get; } = [];
+
+        public List<PlannedWrite> Writes { get; } = [];
+
+        public List<DeviceRule> Program { get; } = [];
     }
 }

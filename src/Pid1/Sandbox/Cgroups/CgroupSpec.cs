@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -40,11 +39,26 @@ internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<Cgro
 
         string name = options.CgroupName is string given ? ValidateName(given) : $"pid1-{Environment.ProcessId}";
         var limits = new CgroupLimitParser(options.CgroupLimits, host).Parse();
-        var throttles = options.CgroupDeviceRules.Where(r => r.Option is not ("device-deny" or "device-allow"))
-            .Select(r => DeviceThrottle.Parse(r.Option, r.Value, host.Lookup)).ToList();
+        var throttles = new List<DeviceThrottle>();
+        var devices = new List<DeviceRule>();
+        foreach ((string option, string value) in options.CgroupDeviceRules)
+        {
+            if (option is not ("device-deny" or "device-allow"))
+            {
+                throttles.Add(DeviceThrottle.Parse(option, value, host.Lookup));
+            }
+        }
+
+        // Parsed after the throttles, as before: with two bad values the same one is reported.
+        foreach ((string option, string value) in options.CgroupDeviceRules)
+        {
+            if (option is "device-deny" or "device-allow")
+            {
+                devices.Add(DeviceRule.Parse(option, value, host.Lookup));
+            }
+        }
+
         limits.AddRange(ThrottleLimits(throttles));
-        var devices = options.CgroupDeviceRules.Where(r => r.Option is "device-deny" or "device-allow")
-            .Select(r => DeviceRule.Parse(r.Option, r.Value, host.Lookup)).ToList();
         return new CgroupSpec(name, options.CgroupOptional, limits, devices);
     }
 
@@ -53,18 +67,53 @@ internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<Cgro
     {
         string[] parts = name.Split('/');
         bool valid = !name.StartsWith('/') && !name.EndsWith('/')
-            && parts.All(p => p.Length is > 0 and < 256 && p != "." && p != ".." && !p.Contains('\0') && !p.Contains('\n'));
+            && Array.TrueForAll(parts, p => p.Length is > 0 and < 256 && p != "." && p != ".." && !p.Contains('\0') && !p.Contains('\n'));
         return valid ? name : throw CgroupUnits.Bad("cgroup", name, "is not a relative cgroup name (no leading '/', no '.' or '..' parts)");
     }
 
     /// <summary>One write per throttle on v1; on v2 one io.max line per device with all its keys.</summary>
-    private static IEnumerable<CgroupLimit> ThrottleLimits(IReadOnlyList<DeviceThrottle> throttles) =>
-        throttles.GroupBy(t => (t.Major, t.Minor)).Select(device => new CgroupLimit(
-            string.Join(", --", device.Select(t => t.Option).Distinct()),
-            "blkio",
-            device.Select(t => new CgroupFile(t.V1File, $"{t.Major}:{t.Minor} {t.Rate}")).ToList(),
-            "io",
-            [new CgroupFile("io.max", $"{device.Key.Major}:{device.Key.Minor} " + string.Join(' ', device.Select(t => $"{t.V2Key}={t.Rate}")))]));
+    private static List<CgroupLimit> ThrottleLimits(List<DeviceThrottle> throttles)
+    {
+        // Devices in order of first mention, each with its throttles in the order given.
+        var devices = new List<List<DeviceThrottle>>();
+        foreach (DeviceThrottle t in throttles)
+        {
+            List<DeviceThrottle>? device = devices.Find(d => d[0].Major == t.Major && d[0].Minor == t.Minor);
+            if (device is null)
+            {
+                devices.Add(device = []);
+            }
+
+            device.Add(t);
+        }
+
+        var limits = new List<CgroupLimit>();
+        foreach (List<DeviceThrottle> device in devices)
+        {
+            var options = new List<string>();
+            var v1 = new List<CgroupFile>();
+            var v2Keys = new List<string>();
+            foreach (DeviceThrottle t in device)
+            {
+                if (!options.Contains(t.Option))
+                {
+                    options.Add(t.Option);
+                }
+
+                v1.Add(new CgroupFile(t.V1File, $"{t.Major}:{t.Minor} {t.Rate}"));
+                v2Keys.Add($"{t.V2Key}={t.Rate}");
+            }
+
+            limits.Add(new CgroupLimit(
+                string.Join(", --", options),
+                "blkio",
+                v1,
+                "io",
+                [new CgroupFile("io.max", $"{device[0].Major}:{device[0].Minor} " + string.Join(' ', v2Keys))]));
+        }
+
+        return limits;
+    }
 }
 
 /// <summary>The --memory … --blkio-weight options to limits, in docker's units and with docker's rules.</summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -92,11 +91,12 @@ internal static class CgroupUnits
     public static string FormatList(IEnumerable<int> values)
     {
         var parts = new List<string>();
-        int[] sorted = values.Order().ToArray();
-        for (int i = 0; i < sorted.Length; i++)
+        var sorted = new List<int>(values);
+        sorted.Sort();
+        for (int i = 0; i < sorted.Count; i++)
         {
             int start = sorted[i];
-            while (i + 1 < sorted.Length && sorted[i + 1] == sorted[i] + 1)
+            while (i + 1 < sorted.Count && sorted[i + 1] == sorted[i] + 1)
             {
                 i++;
             }

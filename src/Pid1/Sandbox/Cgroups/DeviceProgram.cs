@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -57,8 +56,9 @@ internal static class DeviceProgram
             new(LoadWord, Major, Context, 4, 0),
             new(LoadWord, Minor, Context, 8, 0),
         };
-        foreach (DeviceRule rule in rules.Reverse())
+        for (int r = rules.Count - 1; r >= 0; r--)
         {
+            DeviceRule rule = rules[r];
             List<Instruction> block = RuleBlock(rule);
             program.AddRange(block);
             if (block.Count == 2)
@@ -113,7 +113,12 @@ internal static class DeviceProgram
             tests.Add(([], JumpIfNotEqual, Minor, (int)rule.Minor));
         }
 
-        int length = tests.Sum(t => t.Prefix.Length + 1) + 2;
+        int length = 2;
+        foreach (var test in tests)
+        {
+            length += test.Prefix.Length + 1;
+        }
+
         var block = new List<Instruction>();
         foreach (var test in tests)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.Linq;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -55,10 +54,37 @@ internal sealed record DeviceRule(bool Allow, char Type, long Major, long Minor,
         return new DeviceRule(allow, words[0][0], major, minor, words.Length == 3 ? ParseAccess(option, value, words[2]) : "rwm");
     }
 
-    private static string ParseAccess(string option, string value, string access) =>
-        access.Length is > 0 and <= 3 && access.All(c => "rwm".Contains(c)) && access.Distinct().Count() == access.Length
-            ? string.Concat("rwm".Where(access.Contains))
-            : throw CgroupUnits.Bad(option, value, "has access other than r, w and m");
+    private static string ParseAccess(string option, string value, string access)
+    {
+        // Each of r, w, m at most once and nothing else; normalized to rwm order.
+        int seen = 0;
+        foreach (char c in access)
+        {
+            int index = "rwm".IndexOf(c);
+            if (index < 0 || (seen & (1 << index)) != 0)
+            {
+                throw CgroupUnits.Bad(option, value, "has access other than r, w and m");
+            }
+
+            seen |= 1 << index;
+        }
+
+        if (seen == 0)
+        {
+            throw CgroupUnits.Bad(option, value, "has access other than r, w and m");
+        }
+
+        var normalized = new System.Text.StringBuilder(3);
+        for (int i = 0; i < 3; i++)
+        {
+            if ((seen & (1 << i)) != 0)
+            {
+                normalized.Append("rwm"[i]);
+            }
+        }
+
+        return normalized.ToString();
+    }
 
     private static bool TryNumber(string text, out long number)
     {
