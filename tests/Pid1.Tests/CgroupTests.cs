@@ -184,6 +184,24 @@ public class CgroupTests
     }
 
     [Fact]
+    public void Layout_MountOverTheCgroup2Mount_HidesIt()
+    {
+        // What `mount -t tmpfs none /sys/fs/cgroup/unified` in a private mount namespace leaves in mountinfo.
+        string covered = HybridMountinfo + "50 40 0:60 / /sys/fs/cgroup/unified rw,relatime - tmpfs none rw\n";
+        var layout = CgroupLayout.Parse(covered, HybridProcCgroup, _ => "hugetlb\n");
+        Assert.Equal("v1", layout.Kind);
+        Assert.DoesNotContain(layout.Hierarchies, h => h.Version == 2);
+        Assert.Equal("/sys/fs/cgroup/memory/outer", layout.For("memory", "memory")!.Dir);
+    }
+
+    [Fact]
+    public void Layout_MountBelowACgroupMount_DoesNotHideIt()
+    {
+        string below = HybridMountinfo + "51 34 0:61 / /sys/fs/cgroup/memory/outer/x rw - tmpfs none rw\n";
+        Assert.Equal("/sys/fs/cgroup/memory/outer", CgroupLayout.Parse(below, HybridProcCgroup, _ => "hugetlb\n").For("memory", "memory")!.Dir);
+    }
+
+    [Fact]
     public void Plan_V1_WritesDockersV1Files()
     {
         var layout = CgroupLayout.Parse(HybridMountinfo, HybridProcCgroup, _ => string.Empty);

@@ -32,17 +32,19 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
             Array.ConvertAll(procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.Split(':', 3)),
             f => f.Length == 3);
         var hierarchies = new List<Hierarchy>();
-        foreach (string line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        string[] lines = mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] mountPoints = Array.ConvertAll(lines, line => line.Split(' ') is { Length: > 4 } f ? Unescape(f[4]) : string.Empty);
+        for (int i = 0; i < lines.Length; i++)
         {
-            string[] fields = line.Split(' ');
+            string[] fields = lines[i].Split(' ');
             int dash = Array.IndexOf(fields, "-");
-            if (dash < 0 || dash + 3 >= fields.Length || fields[dash + 1] is not ("cgroup" or "cgroup2"))
+            if (dash < 0 || dash + 3 >= fields.Length || fields[dash + 1] is not ("cgroup" or "cgroup2") || IsCovered(mountPoints, i))
             {
                 continue;
             }
 
             string root = Unescape(fields[3]);
-            string mountPoint = Unescape(fields[4]);
+            string mountPoint = mountPoints[i];
             if (fields[dash + 1] == "cgroup2")
             {
                 string? own = Array.Find(ownPaths, f => f[0] == "0" && f[1].Length == 0)?[2];
@@ -126,6 +128,25 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
     }
 
     private static HashSet<string> Words(string text) => new(text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// A mount listed later at the same place or above it hides this one: mountinfo lists mounts in the order
+    /// they were made, so e.g. a tmpfs mounted over /sys/fs/cgroup/unified leaves no usable cgroup2 there.
+    /// </summary>
+    private static bool IsCovered(string[] mountPoints, int index)
+    {
+        string mountPoint = mountPoints[index];
+        for (int later = index + 1; later < mountPoints.Length; later++)
+        {
+            string above = mountPoints[later];
+            if (above.Length > 0 && (mountPoint == above || mountPoint.StartsWith(above.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
     private static string Unescape(string field) =>
