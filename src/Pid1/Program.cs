@@ -12,7 +12,8 @@ internal static unsafe class Program
     private static int Main(string[] args)
     {
         // First of all: block every signal pid1 forwards, so none is lost or kills pid1 while it starts up.
-        // The runtime's other thread already blocks all signals; threads made later inherit this mask.
+        // BlockWaited also has the runtime's finalizer thread (started before Main, nothing blocked) block them;
+        // threads made later inherit the mask (hazard 3).
         sigset_t original = Signals.BlockWaited();
         if (KernelInit.IsKernelInit())
         {
