@@ -10,6 +10,12 @@ internal static unsafe class CgroupSetup
     /// <summary>Null when no cgroup was asked for; throws for bad input and for limits the host cannot apply.</summary>
     public static CgroupPlan? Plan(Options options)
     {
+        // Runs on every start: without a cgroup option, read nothing of the host (two files, four flocks).
+        if (!CgroupSpec.IsRequested(options))
+        {
+            return null;
+        }
+
         CgroupSpec? spec = CgroupSpec.From(options, ReadHost());
         return spec is null ? null : CgroupPlan.Build(spec, CgroupLayout.Detect(), Log.Warning);
     }

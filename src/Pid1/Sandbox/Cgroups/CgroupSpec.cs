@@ -30,9 +30,13 @@ internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int>
 internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<CgroupLimit> Limits, IReadOnlyList<DeviceRule> Devices)
 {
     /// <summary>Null when no cgroup option was given.</summary>
+    /// <summary>Whether any cgroup option was given at all.</summary>
+    public static bool IsRequested(Options options) =>
+        options.CgroupName is not null || options.CgroupLimits.Count > 0 || options.CgroupDeviceRules.Count > 0;
+
     public static CgroupSpec? From(Options options, HostFacts host)
     {
-        if (options.CgroupName is null && options.CgroupLimits.Count == 0 && options.CgroupDeviceRules.Count == 0)
+        if (!IsRequested(options))
         {
             return null;
         }
