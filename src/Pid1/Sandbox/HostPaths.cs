@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
-using System.Text;
 using Pid1.Native;
 
 namespace Pid1.Sandbox;
@@ -18,33 +16,20 @@ internal static unsafe class HostPaths
         return result < 0 ? PathKind.Missing : (info.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR ? PathKind.Directory : PathKind.File;
     }
 
-    /// <summary>A small text file such as /proc/filesystems, read with plain read(2): no FileStream in the binary.</summary>
+    /// <summary>A small text file such as /proc/filesystems.</summary>
     public static string ReadText(string path)
     {
         byte* cPath = CStrings.From(path);
         int fd = Libc.open(cPath, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         NativeMemory.Free(cPath);
         Check.Ok(fd, $"open {path}");
-        var text = new List<byte>();
-        byte* buffer = stackalloc byte[4096];
-        nint n;
-        while ((n = Libc.read(fd, buffer, 4096)) != 0)
+        try
         {
-            if (n == -Libc.EINTR)
-            {
-                continue;
-            }
-
-            if (n < 0)
-            {
-                Libc.close(fd);
-                Check.Ok((int)n, $"read {path}");
-            }
-
-            text.AddRange(new System.ReadOnlySpan<byte>(buffer, (int)n));
+            return FdText.ReadToEnd(fd, path);
         }
-
-        Libc.close(fd);
-        return Encoding.UTF8.GetString(text.ToArray());
+        finally
+        {
+            Libc.close(fd);
+        }
     }
 }

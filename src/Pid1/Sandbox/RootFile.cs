@@ -1,5 +1,4 @@
 using System.IO;
-using System.Text;
 using Pid1.Native;
 
 namespace Pid1.Sandbox;
@@ -33,7 +32,7 @@ internal static unsafe class RootFile
             Check.Ok(fd, $"open {shown}");
             try
             {
-                return ReadAll(fd, shown);
+                return FdText.ReadToEnd(fd, shown);
             }
             finally
             {
@@ -46,24 +45,5 @@ internal static unsafe class RootFile
             System.Runtime.InteropServices.NativeMemory.Free(rootPath);
             System.Runtime.InteropServices.NativeMemory.Free(path);
         }
-    }
-
-    private static string ReadAll(int fd, string shown)
-    {
-        var bytes = new MemoryStream();
-        byte* buffer = stackalloc byte[4096];
-        nint n;
-        while ((n = Libc.read(fd, buffer, 4096)) != 0)
-        {
-            if (n == -Libc.EINTR)
-            {
-                continue;
-            }
-
-            Check.Ok((long)n, $"read {shown}");
-            bytes.Write(new System.ReadOnlySpan<byte>(buffer, (int)n));
-        }
-
-        return Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
     }
 }
