@@ -98,7 +98,7 @@ internal static class Json
     }
 }
 
-/// <summary>Writes whole strings to an fd with write(2), retrying short writes (never System.Console).</summary>
+/// <summary>Writes whole strings to an fd with write(2), retrying short writes (never the BCL console class: hazard 1).</summary>
 internal static unsafe class Output
 {
     public static void Write(int fd, string text)

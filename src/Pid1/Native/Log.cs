@@ -4,7 +4,7 @@ using System.Text;
 namespace Pid1.Native;
 
 /// <summary>
-/// One-line messages on stderr through write(2), prefixed "pid1: ". Never System.Console (hazard 1), and the
+/// One-line messages on stderr through write(2), prefixed "pid1: ". Never the BCL console class (hazard 1), and the
 /// <see cref="Line"/> builder formats into a stack buffer, so the supervisor loop logs without allocating.
 /// </summary>
 internal static unsafe class Log
