@@ -75,6 +75,8 @@ public static partial class Catalog
         F("signal.h", "int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)"),
         F("signal.h", "int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)"),
         F("signal.h", "int sigpending(sigset_t *set)"),
+        // SIGRTMIN as the linked libc sees it (glibc 34, musl 35): the .NET runtime's thread-activation signal.
+        F("signal.h", "int __libc_current_sigrtmin(void)", ErrorConvention.None),
 
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),
