@@ -66,7 +66,6 @@ public static partial class Catalog
         F("sys/stat.h", "int chmod(const char *pathname, mode_t mode)"),
         F("sys/stat.h", "int fchmod(int fd, mode_t mode)"),
         F("sys/stat.h", "mode_t umask(mode_t mask)", ErrorConvention.None),
-        F("sys/stat.h", "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)"),
 
         // sys/wait.h, signal.h
         F("sys/wait.h", "pid_t waitpid(pid_t pid, int *wstatus, int options)"),
@@ -76,6 +75,8 @@ public static partial class Catalog
         F("signal.h", "int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)"),
         F("signal.h", "int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)"),
         F("signal.h", "int sigpending(sigset_t *set)"),
+        // SIGRTMIN as the linked libc sees it (glibc 34, musl 35): the .NET runtime's thread-activation signal.
+        F("signal.h", "int __libc_current_sigrtmin(void)", ErrorConvention.None),
 
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),
@@ -126,6 +127,8 @@ public static partial class Catalog
         Sys("linux/capability.h", "int capset(struct __user_cap_header_struct *hdrp, const struct __user_cap_data_struct *datap)", 126, 91),
         Sys("linux/bpf.h", "int bpf(int cmd, void *attr, unsigned int size)", 321, 280),
         Sys("dirent.h", "ssize_t getdents64(int fd, void *dirp, size_t count)", 217, 61),
+        // musl wraps statx only from 1.2.5 (Debian 12 ships 1.2.3): the syscall links against either libc.
+        Sys("sys/stat.h", "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)", 332, 291),
 
         // The kernel's own entry points for credentials, bypassing glibc's all-threads broadcast (setxid).
         // Only for a single-threaded cloned child: there glibc would wait for the runtime's threads that

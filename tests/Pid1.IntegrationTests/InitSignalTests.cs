@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Xunit;
 
@@ -9,9 +10,24 @@ public class InitSignalTests
 {
     public static TheoryData<InitMode> Modes => [InitMode.Plain, InitMode.Unshare, InitMode.PidFlag];
 
-    /// <summary>1–31 but KILL, STOP and CHLD; RTMIN+1 (35) to RTMAX (64). 32–34 belong to glibc and the runtime.</summary>
-    public static IEnumerable<int> Forwardable =>
-        Enumerable.Range(1, 64).Where(s => s is not (9 or 19 or 17 or 32 or 33 or 34));
+    /// <summary>
+    /// 1–31 but KILL, STOP and CHLD, and the real-time signals above the runtime's. From 32 to the runtime's
+    /// they belong to the libc pid1 is linked with (glibc 32–33, musl 32–34) and to the runtime.
+    /// </summary>
+    public static IEnumerable<int> Forwardable(int runtimeSignal) =>
+        Enumerable.Range(1, 64).Where(s => s is not (9 or 19 or 17) && (s < 32 || s > runtimeSignal));
+
+    /// <summary>
+    /// The .NET runtime's thread-activation signal in the running pid1: the libc's SIGRTMIN (glibc 34, musl 35),
+    /// read from what the process catches, the highest real-time signal below 40 (glibc also catches 33).
+    /// </summary>
+    public static int RuntimeSignal(int pid)
+    {
+        ulong caught = ulong.Parse(Proc.StatusField(pid, "SigCgt"), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        int signal = Enumerable.Range(32, 8).LastOrDefault(s => (caught & (1UL << (s - 1))) != 0);
+        Assert.True(signal is 34 or 35, $"runtime signal {signal}: SigCgt {caught:x16}");
+        return signal;
+    }
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -19,7 +35,7 @@ public class InitSignalTests
     {
         using InitRun run = InitRun.Start(mode, [Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
-        foreach (int signal in Forwardable)
+        foreach (int signal in Forwardable(RuntimeSignal(run.Pid1Pid)))
         {
             run.Signal(signal);
             Assert.Equal($"sig {signal}", run.ReadLine());
@@ -35,7 +51,7 @@ public class InitSignalTests
     {
         using InitRun run = InitRun.Start(mode, [Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
-        run.Signal(34);
+        run.Signal(RuntimeSignal(run.Pid1Pid));
         run.Signal(10);
         Assert.Equal("sig 10", run.ReadLine());
         run.CloseStdin();
@@ -113,7 +129,8 @@ public class InitSignalTests
     {
         using InitRun run = InitRun.Start(InitMode.Plain, [Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
-        ulong forwarded = Forwardable.Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
+        int runtimeSignal = RuntimeSignal(run.Pid1Pid);
+        ulong forwarded = Forwardable(runtimeSignal).Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
         string[] tasks = System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task");
         Assert.True(tasks.Length >= 2, "the runtime's finalizer thread is expected");
         foreach (string task in tasks)
@@ -123,6 +140,9 @@ public class InitSignalTests
             // sigtimedwait(2) unblocks the waited set while it waits (the kernel keeps the real mask aside).
             bool waiting = System.IO.File.ReadAllText(task + "/syscall").Split(' ')[0] == "128";
             Assert.True(waiting || (blocked & forwarded) == forwarded, $"{task}: SigBlk {blocked:x16}");
+
+            // The runtime suspends threads for the GC with its signal: blocked on any thread, a GC would hang.
+            Assert.True((blocked & (1UL << (runtimeSignal - 1))) == 0, $"{task}: SigBlk {blocked:x16} blocks the runtime's signal {runtimeSignal}");
         }
 
         run.CloseStdin();

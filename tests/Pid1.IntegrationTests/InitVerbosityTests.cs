@@ -58,7 +58,7 @@ public class InitVerbosityTests
         // -vv makes pid1 report GC.GetAllocatedBytesForCurrentThread() over its loop in the exit line.
         using InitRun run = InitRun.Start(mode, ["-vv", "sh", "-c", "\"$0\" 300 >/dev/null </dev/null; exec \"$1\"", Native.Helper("orphans"), Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
-        foreach (int signal in InitSignalTests.Forwardable)
+        foreach (int signal in InitSignalTests.Forwardable(InitSignalTests.RuntimeSignal(run.Pid1Pid)))
         {
             run.Signal(signal);
             Assert.Equal($"sig {signal}", run.ReadLine());

@@ -6,26 +6,32 @@ using Pid1.Native;
 namespace Pid1.Init;
 
 /// <summary>
-/// Signal numbers, names and the sets pid1 blocks. The real-time signal glibc calls SIGRTMIN (34) belongs to
-/// the .NET runtime, which uses it to suspend threads for the GC (DESIGN hazard 2): it is never blocked,
-/// waited for or forwarded; 32 and 33 belong to glibc. Users' real-time signals are 35 (RTMIN+1) to 64.
+/// Signal numbers, names and the sets pid1 blocks. The real-time signal the linked libc calls SIGRTMIN (glibc 34,
+/// musl 35) belongs to the .NET runtime, which uses it to suspend threads for the GC (DESIGN hazard 2): it is
+/// never blocked, waited for or forwarded. The ones below it belong to the libc (glibc 32–33, musl 32–34).
+/// Users' real-time signals are the rest, up to 64. Names follow kill(1) and glibc programs (RTMIN is 34)
+/// whichever libc pid1 is linked with, so that "RTMIN+3" means 37 for every build.
 /// </summary>
 internal static unsafe class Signals
 {
     public const int Max = 64;
 
-    /// <summary>glibc keeps 32 and 33 for itself (thread cancellation, setxid); they are never forwarded.</summary>
-    public const int FirstGlibcInternal = 32;
+    /// <summary>The first signal a libc keeps for itself (thread cancellation, setxid, timers); never forwarded.</summary>
+    public const int FirstLibcInternal = 32;
 
-    /// <summary>SIGRTMIN as glibc reports it: NativeAOT's thread-activation signal.</summary>
-    public const int RuntimeReserved = 34;
+    /// <summary>SIGRTMIN as kill(1), glibc and the kernel's users name it; "RTMIN+N" counts from here.</summary>
+    public const int NamedRtmin = 34;
 
-    public const int FirstUserRealtime = RuntimeReserved + 1;
+    /// <summary>SIGRTMIN as the linked libc reports it: NativeAOT's thread-activation signal (glibc 34, musl 35).</summary>
+    public static readonly int RuntimeReserved = Libc.__libc_current_sigrtmin();
+
+    /// <summary>The first real-time signal pid1 forwards: everything from 32 up to the runtime's is the libc's or the runtime's.</summary>
+    public static readonly int FirstUserRealtime = RuntimeReserved + 1;
 
     /// <summary>Signals a user can send through pid1: 1–31 but KILL, STOP and CHLD, and RTMIN+1…RTMAX.</summary>
     public static bool IsForwardable(int signal) =>
         signal is > 0 and < 32 and not Libc.SIGKILL and not Libc.SIGSTOP and not Libc.SIGCHLD
-        || signal is >= FirstUserRealtime and <= Max;
+        || (signal >= FirstUserRealtime && signal <= Max);
 
     /// <summary>The signals that end a container: forwarded, and they start the shutdown of the tree.</summary>
     public static bool IsStopRequest(int signal) =>
@@ -53,17 +59,17 @@ internal static unsafe class Signals
         }
 
         int length = 0;
-        if (signal is >= RuntimeReserved and <= Max)
+        if (signal is >= NamedRtmin and <= Max)
         {
             "SIGRTMIN"u8.CopyTo(destination);
             length = 8;
-            if (signal == RuntimeReserved)
+            if (signal == NamedRtmin)
             {
                 return length;
             }
 
             destination[length++] = (byte)'+';
-            signal -= RuntimeReserved;
+            signal -= NamedRtmin;
         }
 
         System.Buffers.Text.Utf8Formatter.TryFormat(signal, destination.Slice(length), out int digits);
@@ -199,11 +205,11 @@ internal static unsafe class Signals
 
         signal = head switch
         {
-            "RTMIN" => RuntimeReserved + offset,
+            "RTMIN" => NamedRtmin + offset,
             "RTMAX" => Max + offset,
             _ => 0,
         };
-        return signal is >= RuntimeReserved and <= Max;
+        return signal is >= NamedRtmin and <= Max;
     }
 
     private sealed class FinalizerThreadMask

@@ -13,7 +13,7 @@ internal static unsafe class Spawner
     /// <summary>
     /// posix_spawnp: own process group, the inherited mask, SIGPIPE back to its default (the runtime ignored it).
     /// glibc's spawn sets its two internal signals (32, 33) to SIG_IGN in the child, and ignored survives
-    /// exec: listing them as defaults keeps the program's SigIgn exactly what pid1 inherited.
+    /// exec: listing them as defaults keeps the program's SigIgn exactly what pid1 inherited (musl's leaves them be).
     /// </summary>
     public static int SpawnPlain(string program, ExecSpec* exec, sigset_t* originalMask)
     {
@@ -21,8 +21,8 @@ internal static unsafe class Spawner
         Check.Ok(Libc.posix_spawnattr_init(&attributes), "posix_spawnattr_init");
         sigset_t defaults = default;
         Signals.Add(ref defaults, Libc.SIGPIPE);
-        Signals.Add(ref defaults, Signals.FirstGlibcInternal);
-        Signals.Add(ref defaults, Signals.FirstGlibcInternal + 1);
+        Signals.Add(ref defaults, Signals.FirstLibcInternal);
+        Signals.Add(ref defaults, Signals.FirstLibcInternal + 1);
         Libc.posix_spawnattr_setflags(&attributes, Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETPGROUP);
         Libc.posix_spawnattr_setsigmask(&attributes, originalMask);
         Libc.posix_spawnattr_setsigdefault(&attributes, &defaults);
