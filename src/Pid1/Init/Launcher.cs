@@ -141,7 +141,7 @@ internal static unsafe class Launcher
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
             *init = SupervisorConfig.From(options, 0, isNamespaceInit: true, onTerminal: onTerminal);
-            plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
+            plan.Add(ChildStep.ForkSupervised(init), "spawn the program from the pid namespace's init");
         }
 
         int[] sockets = AddProgramSetup(plan, options, exec, originalMask, onTerminal, maps);
