@@ -125,8 +125,16 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
         }
 
-        Pipe sync = Pipe.Create("the child's start signal");
-        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        // The child waits only when the parent has work between clone and release (maps, cgroup join, closing its
+        // copies of the --listen sockets), or when a parent that dies first must show as EOF (above): otherwise
+        // the pipe and the round trip through the scheduler would be pure cost.
+        bool parentWorks = maps is not null || cgroup is not null || options.Listen.Count > 0;
+        Pipe? sync = parentWorks || (options.KillChild != 0 && newPidNamespace) ? Pipe.Create("the child's start signal") : null;
+        if (sync is Pipe wait)
+        {
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = wait.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        }
+
         if (cgroup is not null && (namespaces & Libc.CLONE_NEWCGROUP) != 0)
         {
             // Hazard 8: a cgroup namespace is rooted where the process is when it is made, so -C must be

@@ -35,7 +35,9 @@ internal static unsafe class Spawner
 
     /// <summary>
     /// clone3 into <paramref name="namespaces"/>; <paramref name="release"/> runs in the parent while the child
-    /// waits (uid/gid maps, cgroup join), then the child runs the plan. Returns once the program was exec'd.
+    /// waits on <paramref name="sync"/> (uid/gid maps, cgroup join), then the child runs the plan; without a
+    /// sync pipe the child does not wait, and release must have nothing to do for it. Returns once the program
+    /// was exec'd.
     /// </summary>
     public static int SpawnCloned(ChildPlan plan, ulong namespaces, Pipe errors, Pipe? sync, Action<int> release)
     {
@@ -61,7 +63,13 @@ internal static unsafe class Spawner
             Libc.close(syncPipe.Read);
         }
 
-        Check.Ok(pid, $"clone3 into namespaces 0x{namespaces:x}");
+        if (pid < 0)
+        {
+            // Formatted only now: the first formatted string sets up the runtime's array pool (a random seed
+            // read from /dev/urandom among it), and on success that ran while the child waited for release.
+            throw new SetupException($"clone3 into namespaces 0x{namespaces:x}", (int)-pid);
+        }
+
         try
         {
             release((int)pid);
