@@ -111,7 +111,8 @@ internal static unsafe class Launcher
 
     /// <summary>
     /// In DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces, become the pid
-    /// namespace's init if there is one, then prepare the program's process and exec it.
+    /// namespace's init if there is one, then prepare the program's process and exec it. Without maps the
+    /// wait for the cgroup join comes after the namespaces' setup, which then overlaps the parent's work.
     /// </summary>
     private static int SpawnPlanned(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, LoopDevices images, Cgroup? cgroup)
     {
@@ -130,9 +131,20 @@ internal static unsafe class Launcher
         // the pipe and the round trip through the scheduler would be pure cost.
         bool parentWorks = maps is not null || cgroup is not null || options.Listen.Count > 0;
         Pipe? sync = parentWorks || (options.KillChild != 0 && newPidNamespace) ? Pipe.Create("the child's start signal") : null;
-        if (sync is Pipe wait)
+        if (sync is Pipe early && maps is not null)
         {
-            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = wait.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+            // Every later step needs the ids the maps give it in its user namespace.
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = early.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        }
+
+        Namespaces.AddSetup(plan, options);
+        AddNamespaceSetup(plan, options, images);
+        if (sync is Pipe late && maps is null)
+        {
+            // Without maps the namespaces' own setup (lo, mounts, the root switch) needs nothing from the parent,
+            // so it runs while the parent joins the cgroup (a cgroup.procs write takes milliseconds on v1); the
+            // wait is before the init forks the program and before any exec, so both start inside the cgroup.
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = late.Read }, "wait for the parent (cgroup join)");
         }
 
         if (cgroup is not null && (namespaces & Libc.CLONE_NEWCGROUP) != 0)
@@ -143,8 +155,6 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWCGROUP }, "unshare the cgroup namespace");
         }
 
-        Namespaces.AddSetup(plan, options);
-        AddNamespaceSetup(plan, options, images);
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
