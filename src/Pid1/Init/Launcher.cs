@@ -29,7 +29,12 @@ internal static unsafe class Launcher
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
-            Log.Info($"started {options.Program} as pid {pid}");
+            if (Log.Verbosity >= 2)
+            {
+                // Formatted only when shown: the first formatted string of a run sets up the runtime's array pool.
+                Log.Info($"started {options.Program} as pid {pid}");
+            }
+
             Lifecycle.Session.Started(pid);
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
