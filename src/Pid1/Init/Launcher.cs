@@ -142,6 +142,15 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = early.Read }, "wait for the parent (uid/gid maps, cgroup join)");
         }
 
+        if (sync is Pipe && maps is null && cgroup is not null && (namespaces & Libc.CLONE_NEWNET) != 0)
+        {
+            // A network namespace takes about a millisecond to make. Inside clone3 the parent would wait for it;
+            // unshared by the child (as root: no user namespace to own it) it is made while the parent joins
+            // the cgroup.
+            namespaces &= ~Libc.CLONE_NEWNET;
+            plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWNET }, "unshare the network namespace");
+        }
+
         Namespaces.AddSetup(plan, options);
         AddNamespaceSetup(plan, options, images);
         if (sync is Pipe late && maps is null)
