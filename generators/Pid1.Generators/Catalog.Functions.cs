@@ -81,6 +81,10 @@ public static partial class Catalog
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),
         F("sched.h", "int unshare(int flags)"),
+
+        // fn is int (*fn)(void *): the prototype parser knows no function pointers, and the trailing variadic
+        // ptid/tls/ctid are used only with flags pid1 never passes.
+        F("sched.h", "int clone(void *fn, void *stack, int flags, void *arg)"),
         F("sched.h", "int setns(int fd, int nstype)"),
         F("sys/mount.h", "int mount(const char *source, const char *target, const char *filesystemtype, unsigned long mountflags, const void *data)"),
         F("sys/mount.h", "int umount2(const char *target, int flags)"),

@@ -154,6 +154,17 @@ public class CgroupLimitTests
     }
 
     [Fact]
+    public void MountFailsWhilePid1JoinsTheCgroup_Exit125NamingTheMount_CgroupRemoved()
+    {
+        // The child sets up its namespaces while pid1 writes it into the cgroup: its own failure is what the user reads.
+        string name = UniqueName("mountfail");
+        RunResult r = RunInCgroup(name, "--memory", "64m", "-m", "--tmpfs", "/etc/passwd/sub", "--", "/bin/true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("mount tmpfs on /etc/passwd/sub: ENOTDIR", r.Stderr);
+        AssertRemoved(name);
+    }
+
+    [Fact]
     public void NameInUse_Exit125_TheRunningOneKeepsIt()
     {
         string name = UniqueName("inuse");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Pid1.Native;
 using Pid1.Sandbox;
 
@@ -16,11 +17,16 @@ internal static unsafe class ChildExecutor
         public int Errno;
     }
 
-    public static void Run(ChildStep* steps, int count, int errorFd)
+    public static void Run(ChildStep* steps, int count, int errorFd) => Run(steps, 0, count, errorFd);
+
+    /// <summary>Executes steps <paramref name="first"/> to <paramref name="count"/> − 1; never returns.</summary>
+    private static void Run(ChildStep* steps, int first, int count, int errorFd)
     {
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < count; i++)
         {
-            int result = Execute(ref steps[i], ref errorFd);
+            int result = steps[i].Kind == StepKind.ForkSupervised
+                ? ForkSupervised(steps, i, count, errorFd)
+                : Execute(ref steps[i], ref errorFd);
             if (result < 0)
             {
                 Fail(errorFd, i, -result, steps[i].Kind == StepKind.Exec ? ExitCodes.ForExec(-result) : ExitCodes.SetupFailed);
@@ -35,7 +41,6 @@ internal static unsafe class ChildExecutor
         StepKind.WaitForParent => WaitForParent((int)step.Number),
         StepKind.Filesystem => Sandbox.FilesystemExecutor.Execute((Sandbox.FsStep*)step.Data),
         StepKind.Unshare => Libc.unshare((int)step.Flags),
-        StepKind.ForkSupervised => ForkSupervised((SupervisorConfig*)step.Data, errorFd),
         StepKind.NewProcessGroup => Libc.setpgid(0, 0),
         StepKind.TakeTerminal => Libc.tcsetpgrp(Libc.STDIN_FILENO, Libc.getpid()),
         StepKind.ParentDeathSignal => Namespaces.SetParentDeathSignal((int)step.Number, (int)step.Flags),
@@ -77,22 +82,48 @@ internal static unsafe class ChildExecutor
     }
 
     /// <summary>
-    /// Splits into the namespace's init and the program. The init keeps no copy of the error pipe (the
-    /// program's exec must close the last one) and never returns; the program returns 0 and goes on.
+    /// Splits into the namespace's init and the program, posix_spawn style: CLONE_VM|CLONE_VFORK, so the
+    /// program's process shares this one's memory until its exec instead of copying it (this process is already
+    /// a copy of pid1: a second copy of the runtime's address space was the largest cost of -p after the
+    /// runtime's own start). The program runs the rest of the plan on its own stack (the step's Other,
+    /// allocated before clone) while this process, its only thread, sleeps in clone until the program exec'd
+    /// or failed: nothing else can run managed code or touch the memory they share, and the rest of the plan
+    /// allocates nothing (hazard 5). Then the init closes its copy of the error pipe (the program's exec must
+    /// close the last one) and supervises; it never returns.
     /// </summary>
-    private static int ForkSupervised(SupervisorConfig* config, int errorFd)
+    private static int ForkSupervised(ChildStep* steps, int index, int count, int errorFd)
     {
-        var args = new clone_args { exit_signal = (ulong)Libc.SIGCHLD };
-        long pid = Libc.clone3(&args, (nuint)sizeof(clone_args));
-        if (pid <= 0)
+        var rest = new Continuation { Steps = steps, First = index + 1, Count = count, ErrorFd = errorFd };
+        byte* stackTop = steps[index].Other + steps[index].Number;
+        int pid = Libc.clone((delegate* unmanaged<void*, int>)&RunProgram, stackTop, (int)(Libc.CLONE_VM | Libc.CLONE_VFORK) | Libc.SIGCHLD, &rest);
+        if (pid < 0)
         {
-            return (int)pid;
+            return pid;
         }
 
         Libc.close(errorFd);
-        config->MainPid = (int)pid;
+        var config = (SupervisorConfig*)steps[index].Data;
+        config->MainPid = pid;
         Libc._exit(Supervisor.Run(*config));
         return 0;
+    }
+
+    /// <summary>The program's side of <see cref="ForkSupervised"/>: the steps after it, ending in exec; never returns.</summary>
+    [UnmanagedCallersOnly]
+    private static int RunProgram(void* continuation)
+    {
+        var rest = (Continuation*)continuation;
+        Run(rest->Steps, rest->First, rest->Count, rest->ErrorFd);
+        return 0;
+    }
+
+    /// <summary>Where the program's process picks up the plan; it lives on the init's stack, which waits in clone.</summary>
+    private struct Continuation
+    {
+        public ChildStep* Steps;
+        public int First;
+        public int Count;
+        public int ErrorFd;
     }
 
     /// <summary>

@@ -13,8 +13,9 @@ internal enum StepKind
     Unshare,
 
     /// <summary>
-    /// Becomes the init of the new pid namespace: fork; the parent supervises the forked program with the
-    /// SupervisorConfig at Data and exits with its code; the forked child goes on with the next steps.
+    /// Becomes the init of the new pid namespace: spawns the program (a CLONE_VM|CLONE_VFORK child that goes
+    /// on with the next steps on the stack at Other, Number bytes), then supervises it with the
+    /// SupervisorConfig at Data and exits with its code. Made by <see cref="ChildStep.ForkSupervised"/>.
     /// </summary>
     ForkSupervised,
 
@@ -107,4 +108,16 @@ internal unsafe struct ChildStep
     public byte* Other;
     public byte* Text;
     public void* Data;
+
+    /// <summary>Room for the program's stack while it shares the init's memory (frames are small; pages are touched lazily).</summary>
+    private const int ProgramStackBytes = 256 * 1024;
+
+    /// <summary>The <see cref="StepKind.ForkSupervised"/> step, with the program's stack allocated now, before clone.</summary>
+    public static ChildStep ForkSupervised(SupervisorConfig* init) => new()
+    {
+        Kind = StepKind.ForkSupervised,
+        Data = init,
+        Other = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(ProgramStackBytes, 64),
+        Number = ProgramStackBytes,
+    };
 }

@@ -29,7 +29,12 @@ internal static unsafe class Launcher
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
-            Log.Info($"started {options.Program} as pid {pid}");
+            if (Log.Verbosity >= 2)
+            {
+                // Formatted only when shown: the first formatted string of a run sets up the runtime's array pool.
+                Log.Info($"started {options.Program} as pid {pid}");
+            }
+
             Lifecycle.Session.Started(pid);
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
@@ -111,7 +116,8 @@ internal static unsafe class Launcher
 
     /// <summary>
     /// In DESIGN's setup order: wait for the parent (maps, cgroup), set up the namespaces, become the pid
-    /// namespace's init if there is one, then prepare the program's process and exec it.
+    /// namespace's init if there is one, then prepare the program's process and exec it. Without maps the
+    /// wait for the cgroup join comes after the namespaces' setup, which then overlaps the parent's work.
     /// </summary>
     private static int SpawnPlanned(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, LoopDevices images, Cgroup? cgroup)
     {
@@ -125,8 +131,36 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.ParentDeathSignal, Number = options.KillChild }, $"prctl PR_SET_PDEATHSIG {Signals.Name(options.KillChild)}");
         }
 
-        Pipe sync = Pipe.Create("the child's start signal");
-        plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = sync.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        // The child waits only when the parent has work between clone and release (maps, cgroup join, closing its
+        // copies of the --listen sockets), or when a parent that dies first must show as EOF (above): otherwise
+        // the pipe and the round trip through the scheduler would be pure cost.
+        bool parentWorks = maps is not null || cgroup is not null || options.Listen.Count > 0;
+        Pipe? sync = parentWorks || (options.KillChild != 0 && newPidNamespace) ? Pipe.Create("the child's start signal") : null;
+        if (sync is Pipe early && maps is not null)
+        {
+            // Every later step needs the ids the maps give it in its user namespace.
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = early.Read }, "wait for the parent (uid/gid maps, cgroup join)");
+        }
+
+        if (sync is Pipe && maps is null && cgroup is not null && (namespaces & Libc.CLONE_NEWNET) != 0)
+        {
+            // A network namespace takes about a millisecond to make. Inside clone3 the parent would wait for it;
+            // unshared by the child (as root: no user namespace to own it) it is made while the parent joins
+            // the cgroup.
+            namespaces &= ~Libc.CLONE_NEWNET;
+            plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWNET }, "unshare the network namespace");
+        }
+
+        Namespaces.AddSetup(plan, options);
+        AddNamespaceSetup(plan, options, images);
+        if (sync is Pipe late && maps is null)
+        {
+            // Without maps the namespaces' own setup (lo, mounts, the root switch) needs nothing from the parent,
+            // so it runs while the parent joins the cgroup (a cgroup.procs write takes milliseconds on v1); the
+            // wait is before the init forks the program and before any exec, so both start inside the cgroup.
+            plan.Add(new ChildStep { Kind = StepKind.WaitForParent, Number = late.Read }, "wait for the parent (cgroup join)");
+        }
+
         if (cgroup is not null && (namespaces & Libc.CLONE_NEWCGROUP) != 0)
         {
             // Hazard 8: a cgroup namespace is rooted where the process is when it is made, so -C must be
@@ -135,13 +169,11 @@ internal static unsafe class Launcher
             plan.Add(new ChildStep { Kind = StepKind.Unshare, Flags = Libc.CLONE_NEWCGROUP }, "unshare the cgroup namespace");
         }
 
-        Namespaces.AddSetup(plan, options);
-        AddNamespaceSetup(plan, options, images);
         if (newPidNamespace)
         {
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
             *init = SupervisorConfig.From(options, 0, isNamespaceInit: true, onTerminal: onTerminal);
-            plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, "fork the program from the pid namespace's init");
+            plan.Add(ChildStep.ForkSupervised(init), "spawn the program from the pid namespace's init");
         }
 
         int[] sockets = AddProgramSetup(plan, options, exec, originalMask, onTerminal, maps);

@@ -35,7 +35,9 @@ internal static unsafe class Spawner
 
     /// <summary>
     /// clone3 into <paramref name="namespaces"/>; <paramref name="release"/> runs in the parent while the child
-    /// waits (uid/gid maps, cgroup join), then the child runs the plan. Returns once the program was exec'd.
+    /// waits on <paramref name="sync"/> (uid/gid maps, cgroup join), then the child runs the plan; without a
+    /// sync pipe the child does not wait, and release must have nothing to do for it. Returns once the program
+    /// was exec'd.
     /// </summary>
     public static int SpawnCloned(ChildPlan plan, ulong namespaces, Pipe errors, Pipe? sync, Action<int> release)
     {
@@ -61,15 +63,29 @@ internal static unsafe class Spawner
             Libc.close(syncPipe.Read);
         }
 
-        Check.Ok(pid, $"clone3 into namespaces 0x{namespaces:x}");
+        if (pid < 0)
+        {
+            // Formatted only now: the first formatted string sets up the runtime's array pool (a random seed
+            // read from /dev/urandom among it), and on success that ran while the child waited for release.
+            throw new SetupException($"clone3 into namespaces 0x{namespaces:x}", (int)-pid);
+        }
+
         try
         {
             release((int)pid);
         }
-        catch
+        catch (Exception e)
         {
             Libc.kill((int)pid, Libc.SIGKILL);
             Libc.waitpid((int)pid, null, 0);
+
+            // The child runs its first steps while the parent works (see Launcher): one that already failed
+            // can make the parent's step fail too (no such process), and its own report names the cause.
+            if (e is SetupException && ReadReport(errors.Read, out ChildExecutor.Report report))
+            {
+                throw Failure(plan, report);
+            }
+
             throw;
         }
         finally
@@ -88,20 +104,34 @@ internal static unsafe class Spawner
     /// <summary>EOF on the error pipe means exec succeeded; a report names the step that failed.</summary>
     private static int AwaitExec(ChildPlan plan, int pid, int errorFd)
     {
-        ChildExecutor.Report report;
-        nint n;
-        while ((n = Libc.read(errorFd, &report, (nuint)sizeof(ChildExecutor.Report))) == -Libc.EINTR)
-        {
-        }
-
+        bool failed = ReadReport(errorFd, out ChildExecutor.Report report);
         Libc.close(errorFd);
-        if (n < sizeof(ChildExecutor.Report))
+        if (!failed)
         {
             return pid;
         }
 
         Libc.waitpid(pid, null, 0);
+        throw Failure(plan, report);
+    }
+
+    /// <summary>Blocks until the child's report or EOF (the pipe's last write end closed: exec or death).</summary>
+    private static bool ReadReport(int errorFd, out ChildExecutor.Report report)
+    {
+        nint n;
+        fixed (ChildExecutor.Report* r = &report)
+        {
+            while ((n = Libc.read(errorFd, r, (nuint)sizeof(ChildExecutor.Report))) == -Libc.EINTR)
+            {
+            }
+        }
+
+        return n == sizeof(ChildExecutor.Report);
+    }
+
+    private static SetupException Failure(ChildPlan plan, ChildExecutor.Report report)
+    {
         bool isExec = report.Step < plan.Count && plan.Steps[report.Step].Kind == StepKind.Exec;
-        throw new SetupException(plan.Describe(report.Step), report.Errno, isExec ? ExitCodes.ForExec(report.Errno) : ExitCodes.SetupFailed);
+        return new SetupException(plan.Describe(report.Step), report.Errno, isExec ? ExitCodes.ForExec(report.Errno) : ExitCodes.SetupFailed);
     }
 }

@@ -82,7 +82,7 @@ internal static unsafe class ExecCommand
             // setns(pid) only places children in the namespace: the command is forked after it.
             var init = (SupervisorConfig*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(SupervisorConfig));
             *init = SupervisorConfig.From(Options.Default with { Verbosity = Log.Verbosity }, 0, isNamespaceInit: false);
-            plan.Add(new ChildStep { Kind = StepKind.ForkSupervised, Data = init }, $"fork into the pid namespace of {state.Name}");
+            plan.Add(ChildStep.ForkSupervised(init), $"fork into the pid namespace of {state.Name}");
         }
 
         plan.Add(new ChildStep { Kind = StepKind.JoinRoot, Number = OpenDirectory($"/proc/{child}/root") }, $"enter the root of {state.Name}");

@@ -19,10 +19,28 @@ internal static unsafe class HostPaths
     /// <summary>A small text file such as /proc/filesystems.</summary>
     public static string ReadText(string path)
     {
+        int fd = Open(path);
+        Check.Ok(fd, $"open {path}");
+        return ReadAndClose(fd, path);
+    }
+
+    /// <summary>As <see cref="ReadText"/>, but null when the file cannot be opened (missing, say).</summary>
+    public static string? ReadTextIfPresent(string path)
+    {
+        int fd = Open(path);
+        return fd < 0 ? null : ReadAndClose(fd, path);
+    }
+
+    private static int Open(string path)
+    {
         byte* cPath = CStrings.From(path);
         int fd = Libc.open(cPath, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         NativeMemory.Free(cPath);
-        Check.Ok(fd, $"open {path}");
+        return fd;
+    }
+
+    private static string ReadAndClose(int fd, string path)
+    {
         try
         {
             return FdText.ReadToEnd(fd, path);

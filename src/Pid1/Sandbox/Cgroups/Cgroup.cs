@@ -47,15 +47,26 @@ internal sealed unsafe class Cgroup
     /// <summary>Moves <paramref name="pid"/> into the cgroup in every hierarchy; runs while the child waits.</summary>
     public void Join(int pid)
     {
+        string text = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (string leaf in leaves)
         {
-            Check.Ok(WriteFile(leaf + "/cgroup.procs", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"join {leaf} (write pid {pid} to cgroup.procs)");
+            int result = WriteFile(leaf + "/cgroup.procs", text);
+            if (result < 0)
+            {
+                // Formatted only on failure: the child waits while this runs.
+                throw new SetupException($"join {leaf} (write pid {text} to cgroup.procs)", -result);
+            }
         }
     }
 
     /// <summary>Kills what is left inside, waits until it is empty and removes it. Never throws.</summary>
     public void Remove()
     {
+        if (RemovedAtOnce())
+        {
+            return;
+        }
+
         foreach (string leaf in leaves)
         {
             Empty(leaf);
@@ -202,6 +213,27 @@ internal sealed unsafe class Cgroup
                 Libc.close(fd);
             }
         }
+    }
+
+    /// <summary>
+    /// The usual end: pid1 reaped its whole tree, so its cgroup is empty and rmdir alone removes it (every leaf
+    /// is one pid1 created: rmdir fails with EBUSY while a process is inside). False when something is left,
+    /// a process that `pid1 exec` put there say: then it is killed and removed the slow way.
+    /// </summary>
+    private bool RemovedAtOnce()
+    {
+        for (int i = created.Count - 1; i >= 0; i--)
+        {
+            byte* p = CStrings.From(created[i]);
+            int result = Libc.rmdir(p);
+            System.Runtime.InteropServices.NativeMemory.Free(p);
+            if (result < 0 && result != -Libc.ENOENT)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

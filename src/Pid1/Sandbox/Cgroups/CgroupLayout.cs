@@ -21,7 +21,7 @@ internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> C
 internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
 {
     public static CgroupLayout Detect() =>
-        Parse(File.ReadAllText("/proc/self/mountinfo"), File.ReadAllText("/proc/self/cgroup"), ReadControllers);
+        Parse(HostPaths.ReadText("/proc/self/mountinfo"), HostPaths.ReadText("/proc/self/cgroup"), ReadControllers);
 
     /// <param name="mountinfo">/proc/self/mountinfo.</param>
     /// <param name="procCgroup">/proc/self/cgroup: "ID:CONTROLLERS:PATH", "0::PATH" for v2.</param>
@@ -102,17 +102,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
         return null;
     }
 
-    private static string ReadControllers(string dir)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Join(dir, "cgroup.controllers"));
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
+    private static string ReadControllers(string dir) => HostPaths.ReadTextIfPresent(Path.Join(dir, "cgroup.controllers")) ?? string.Empty;
 
     /// <summary>The directory of cgroup <paramref name="path"/> in a mount of <paramref name="root"/>; null when outside it.</summary>
     private static string? Below(string mountPoint, string root, string path)
