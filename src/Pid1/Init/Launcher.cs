@@ -20,16 +20,26 @@ internal static unsafe class Launcher
         CgroupPlan? cgroupPlan = CgroupSetup.Plan(options);
         PrepareSelf(options);
         ExecSpec* exec = MarshalExec(options);
-        ProcTree.Prepare();
         Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
         try
         {
             bool onTerminal = OwnsTerminal();
             bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+            if (!Signals.WaitUntilFinalizerThreadBlocks())
+            {
+                Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
+            }
+
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
-            Log.Info($"started {options.Program} as pid {pid}");
+            if (Log.Verbosity >= 2)
+            {
+                // Not formatted at all otherwise: the first interpolated string sets up the shared array pool,
+                // and that seeds a Random from /dev/urandom.
+                Log.Info($"started {options.Program} as pid {pid}");
+            }
+
             Lifecycle.Session.Started(pid);
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
@@ -68,11 +78,6 @@ internal static unsafe class Launcher
     /// </summary>
     private static void PrepareSelf(Options options)
     {
-        if (!Signals.FinalizerThreadBlocks)
-        {
-            Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
-        }
-
         if (Libc.getpid() != 1)
         {
             Check.Ok(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl PR_SET_CHILD_SUBREAPER");
@@ -97,6 +102,8 @@ internal static unsafe class Launcher
     /// </summary>
     private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, Cgroup? cgroup)
     {
+        // The cloned pid namespace init scans /proc with this table and must not allocate: reserve it first.
+        ProcTree.Prepare();
         LoopDevices images = LoopDevices.Attach(options);
         try
         {
