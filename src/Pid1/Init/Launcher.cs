@@ -41,6 +41,9 @@ internal static unsafe class Launcher
             }
 
             Lifecycle.Session.Started(pid);
+
+            // From here pid1 mostly waits: 2.4 MB of start-up code and read-only data need not stay in its RSS.
+            IdleFootprint.DropReadOnlyPagesWhenIdle();
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
             return Supervise(config);
