@@ -213,12 +213,61 @@ internal static unsafe class Launcher
     public static List<string> EnvironmentEntries()
     {
         var entries = new List<string>();
+        if (InitialEnvironmentNames() is string[] names)
+        {
+            // The values (and which names are still set) from the runtime's copy: pid1 may have changed it.
+            foreach (string name in names)
+            {
+                if (Environment.GetEnvironmentVariable(name) is string value)
+                {
+                    entries.Add(name + "=" + value);
+                }
+            }
+
+            return entries;
+        }
+
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             entries.Add((string)e.Key + "=" + (string?)e.Value);
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// The names of the environment pid1 was started with, each once, from /proc/self/environ; null without
+    /// /proc. Not GetEnvironmentVariables: its Hashtable hashes every name with a seed read from /dev/urandom.
+    /// </summary>
+    private static string[]? InitialEnvironmentNames()
+    {
+        int fd = Libc.open("/proc/self/environ\0"u8.AsPointer(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        string initial;
+        try
+        {
+            initial = FdText.ReadToEnd(fd, "/proc/self/environ");
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+
+        var names = new HashSet<string>();
+        foreach (string entry in initial.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                names.Add(entry.Substring(0, equals));
+            }
+        }
+
+        return [.. names];
     }
 
     /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>
