@@ -45,7 +45,11 @@ internal static unsafe class IdleFootprint
         Libc.close(fd);
         if (ready == 0)
         {
-            DropReadOnlyPages();
+            ulong dropped = DropReadOnlyPages();
+            if (Log.Verbosity >= 3)
+            {
+                Log.Info($"idle: released {dropped / 1024} KiB of pid1's read-only pages");
+            }
         }
     }
 
@@ -56,15 +60,17 @@ internal static unsafe class IdleFootprint
     /// cookie, through mprotect), so there only pages that are still the file's are dropped, as /proc/self/pagemap
     /// tells (without /proc they stay). Whole pages inside each segment only.
     /// </summary>
-    public static void DropReadOnlyPages()
+    /// <returns>How many bytes were passed to MADV_DONTNEED (mapped or not).</returns>
+    public static ulong DropReadOnlyPages()
     {
+        ulong dropped = 0;
         byte* headers = (byte*)Libc.getauxval(Libc.AT_PHDR);
         ulong count = Libc.getauxval(Libc.AT_PHNUM);
         ulong entrySize = Libc.getauxval(Libc.AT_PHENT);
         ulong page = Libc.getauxval(Libc.AT_PAGESZ);
         if (headers == null || entrySize < ProgramHeaderSize || page == 0)
         {
-            return;
+            return 0;
         }
 
         // A position-independent binary is loaded at a bias that PT_PHDR reveals; pid1 is not one (bias 0).
@@ -99,7 +105,7 @@ internal static unsafe class IdleFootprint
 
             if ((flags & Libc.PF_X) != 0)
             {
-                Libc.madvise((void*)start, (nuint)(end - start), Libc.MADV_DONTNEED);
+                dropped += Libc.madvise((void*)start, (nuint)(end - start), Libc.MADV_DONTNEED) == 0 ? end - start : 0;
                 continue;
             }
 
@@ -110,7 +116,7 @@ internal static unsafe class IdleFootprint
 
             if (pagemap >= 0)
             {
-                DropFilePages(pagemap, start, end, page);
+                dropped += DropFilePages(pagemap, start, end, page);
             }
         }
 
@@ -118,12 +124,15 @@ internal static unsafe class IdleFootprint
         {
             Libc.close(pagemap);
         }
+
+        return dropped;
     }
 
     /// <summary>MADV_DONTNEED on the runs of pages that are the file's own or not mapped; never a written one.</summary>
-    private static void DropFilePages(int pagemap, ulong start, ulong end, ulong page)
+    private static ulong DropFilePages(int pagemap, ulong start, ulong end, ulong page)
     {
         const int Batch = 256;
+        ulong dropped = 0;
         ulong* entries = stackalloc ulong[Batch];
         for (ulong chunk = start; chunk < end; chunk += Batch * page)
         {
@@ -131,7 +140,7 @@ internal static unsafe class IdleFootprint
             nint n = Libc.pread(pagemap, entries, (nuint)(pages * sizeof(ulong)), (long)(chunk / page * sizeof(ulong)));
             if (n != pages * sizeof(ulong))
             {
-                return;
+                return dropped;
             }
 
             int run = 0;
@@ -141,15 +150,18 @@ internal static unsafe class IdleFootprint
                 bool droppable = i < pages && (entries[i] == 0 || ((entries[i] >> FilePageBit) & 1) != 0);
                 if (!droppable)
                 {
-                    if (i > run)
+                    ulong length = (ulong)(i - run) * page;
+                    if (length > 0 && Libc.madvise((void*)(chunk + ((ulong)run * page)), (nuint)length, Libc.MADV_DONTNEED) == 0)
                     {
-                        Libc.madvise((void*)(chunk + ((ulong)run * page)), (nuint)((ulong)(i - run) * page), Libc.MADV_DONTNEED);
+                        dropped += length;
                     }
 
                     run = i + 1;
                 }
             }
         }
+
+        return dropped;
     }
 
     private static ulong VirtualAddress(byte* header) => *(ulong*)(header + 16);
