@@ -286,7 +286,6 @@ public static partial class Catalog
         C("RB_DISABLE_CAD", "sys/reboot.h", "int", "0"),
         C("MADV_DONTNEED", "sys/mman.h", "int", "4"),
         C("SFD_CLOEXEC", "sys/signalfd.h", "int", "0x80000"),
-        C("SFD_NONBLOCK", "sys/signalfd.h", "int", "0x800"),
         C("AT_PHDR", "elf.h", "ulong", "3"),
         C("AT_PHENT", "elf.h", "ulong", "4"),
         C("AT_PHNUM", "elf.h", "ulong", "5"),

@@ -150,7 +150,7 @@ internal static unsafe class Signals
     /// <summary>
     /// Blocks the waited signals on the calling (main) thread; returns the mask pid1 was started with. Masks are
     /// per thread (hazard 3) and the runtime started its finalizer thread before Main with the inherited mask:
-    /// <see cref="StartBlockingOnFinalizerThread"/> and <see cref="FinalizerThreadBlocks"/> take care of that
+    /// <see cref="StartBlockingOnFinalizerThread"/> and <see cref="WaitUntilFinalizerThreadBlocks"/> take care of that
     /// one. Threads made later inherit the mask.
     /// </summary>
     public static sigset_t BlockWaited()
@@ -166,7 +166,7 @@ internal static unsafe class Signals
     /// No call changes another thread's mask, so the finalizer thread is made to run the call itself: a
     /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals. Only
     /// the collection runs here: the finalizer thread then blocks them while the main thread goes on with its
-    /// setup, and <see cref="FinalizerThreadBlocks"/> waits for it before pid1 starts anything. A process-directed
+    /// setup, and <see cref="WaitUntilFinalizerThreadBlocks"/> waits for it before pid1 starts anything. A process-directed
     /// signal that comes before that can go to the finalizer thread and take its default action there (kill pid1,
     /// or vanish); nothing was started yet then. <c>--version</c> and <c>--help</c> skip this (about 0.3 ms).
     /// </summary>
