@@ -7,6 +7,7 @@ public static partial class Catalog
         // unistd.h: files and descriptors
         F("unistd.h", "int close(int fd)"),
         F("unistd.h", "ssize_t read(int fd, void *buf, size_t count)"),
+        F("unistd.h", "ssize_t pread(int fd, void *buf, size_t count, off_t offset)"),
         F("unistd.h", "ssize_t write(int fd, const void *buf, size_t count)"),
         F("unistd.h", "int pipe2(int *pipefd, int flags)"),
         F("unistd.h", "int dup2(int oldfd, int newfd)"),
@@ -73,6 +74,7 @@ public static partial class Catalog
         F("signal.h", "int kill(pid_t pid, int sig)"),
         F("signal.h", "int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)", ErrorConvention.Direct),
         F("signal.h", "int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)"),
+        F("sys/signalfd.h", "int signalfd(int fd, const sigset_t *mask, int flags)"),
         F("signal.h", "int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)"),
         F("signal.h", "int sigpending(sigset_t *set)"),
         // SIGRTMIN as the linked libc sees it (glibc 34, musl 35): the .NET runtime's thread-activation signal.
@@ -92,6 +94,8 @@ public static partial class Catalog
         F("sys/resource.h", "int getrlimit(int resource, struct rlimit *rlim)"),
         F("sys/resource.h", "int setrlimit(int resource, const struct rlimit *rlim)"),
         F("sys/ioctl.h", "int ioctl(int fd, unsigned long request, void *argp)"),
+        F("sys/mman.h", "int madvise(void *addr, size_t length, int advice)"),
+        F("sys/auxv.h", "unsigned long getauxval(unsigned long type)", ErrorConvention.None),
         F("time.h", "int clock_gettime(clockid_t clockid, struct timespec *tp)"),
         F("poll.h", "int poll(struct pollfd *fds, nfds_t nfds, int timeout)"),
 

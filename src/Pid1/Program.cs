@@ -12,11 +12,12 @@ internal static unsafe class Program
     private static int Main(string[] args)
     {
         // First of all: block every signal pid1 forwards, so none is lost or kills pid1 while it starts up.
-        // BlockWaited also has the runtime's finalizer thread (started before Main, nothing blocked) block them;
-        // threads made later inherit the mask (hazard 3).
+        // The runtime's finalizer thread (started before Main, nothing blocked) is made to block them too, except
+        // for --version and --help; threads made later inherit the mask (hazard 3).
         sigset_t original = Signals.BlockWaited();
         if (KernelInit.IsKernelInit())
         {
+            Signals.WaitUntilFinalizerThreadBlocks();
             return KernelInit.Run(args, &original);
         }
 
@@ -24,6 +25,7 @@ internal static unsafe class Program
         {
             if (args.Length > 0 && Commands.IsCommand(args[0]))
             {
+                Signals.WaitUntilFinalizerThreadBlocks();
                 return Commands.Run(args);
             }
 
@@ -38,6 +40,9 @@ internal static unsafe class Program
             {
                 return Print("pid1 " + BuildInfo.Version + "\n");
             }
+
+            // Collected now, finalized while the launcher prepares; the launcher waits for it before spawning.
+            Signals.StartBlockingOnFinalizerThread();
 
             return Session.Run(options, args, &original);
         }

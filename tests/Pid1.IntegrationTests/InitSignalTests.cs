@@ -151,6 +151,22 @@ public class InitSignalTests
 
     [Theory]
     [MemberData(nameof(Modes))]
+    public void Idle_AfterReleasingItsReadOnlyPages_Pid1StillForwardsAndReaps(InitMode mode)
+    {
+        // Once the program ran a while with no signal, pid1 unmaps its code and read-only data to shrink its
+        // RSS; what the supervisor runs next must come back from the binary intact.
+        using InitRun run = InitRun.Start(mode, ["-vv", Native.Helper("sigtrap")]);
+        Assert.Equal("ready", run.ReadLine());
+        Proc.WaitFor(() => run.Stderr, e => e.Contains("pid1: idle: released "), "pid1 to release its read-only pages");
+        run.Signal(10);
+        Assert.Equal("sig 10", run.ReadLine());
+        run.CloseStdin();
+        Assert.Equal(0, run.WaitForExit());
+        Assert.Matches(@"pid1: idle: released [1-9]\d* KiB of pid1's read-only pages\n", run.Stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
     public void Threads_SignalsDuringAnOrphanStorm_AreAllForwardedAndNoneKillsPid1(InitMode mode)
     {
         // While pid1 reaps, its main thread is not in sigtimedwait: a signal then goes to another thread,

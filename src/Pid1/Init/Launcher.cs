@@ -20,22 +20,30 @@ internal static unsafe class Launcher
         CgroupPlan? cgroupPlan = CgroupSetup.Plan(options);
         PrepareSelf(options);
         ExecSpec* exec = MarshalExec(options);
-        ProcTree.Prepare();
         Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
         try
         {
             bool onTerminal = OwnsTerminal();
             bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
+            if (!Signals.WaitUntilFinalizerThreadBlocks())
+            {
+                Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
+            }
+
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
             if (Log.Verbosity >= 2)
             {
-                // Formatted only when shown: the first formatted string of a run sets up the runtime's array pool.
+                // Not formatted at all otherwise: the first interpolated string sets up the shared array pool,
+                // and that seeds a Random from /dev/urandom.
                 Log.Info($"started {options.Program} as pid {pid}");
             }
 
             Lifecycle.Session.Started(pid);
+
+            // From here pid1 mostly waits: 2.4 MB of start-up code and read-only data need not stay in its RSS.
+            IdleFootprint.DropReadOnlyPagesWhenIdle();
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
             return Supervise(config);
@@ -73,11 +81,6 @@ internal static unsafe class Launcher
     /// </summary>
     private static void PrepareSelf(Options options)
     {
-        if (!Signals.FinalizerThreadBlocks)
-        {
-            Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
-        }
-
         if (Libc.getpid() != 1)
         {
             Check.Ok(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl PR_SET_CHILD_SUBREAPER");
@@ -102,6 +105,8 @@ internal static unsafe class Launcher
     /// </summary>
     private static int SpawnWithPlan(Options options, ExecSpec* exec, sigset_t* originalMask, bool onTerminal, Cgroup? cgroup)
     {
+        // The cloned pid namespace init scans /proc with this table and must not allocate: reserve it first.
+        ProcTree.Prepare();
         LoopDevices images = LoopDevices.Attach(options);
         try
         {
@@ -235,12 +240,61 @@ internal static unsafe class Launcher
     public static List<string> EnvironmentEntries()
     {
         var entries = new List<string>();
+        if (InitialEnvironmentNames() is string[] names)
+        {
+            // The values (and which names are still set) from the runtime's copy: pid1 may have changed it.
+            foreach (string name in names)
+            {
+                if (Environment.GetEnvironmentVariable(name) is string value)
+                {
+                    entries.Add(name + "=" + value);
+                }
+            }
+
+            return entries;
+        }
+
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             entries.Add((string)e.Key + "=" + (string?)e.Value);
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// The names of the environment pid1 was started with, each once, from /proc/self/environ; null without
+    /// /proc. Not GetEnvironmentVariables: its Hashtable hashes every name with a seed read from /dev/urandom.
+    /// </summary>
+    private static string[]? InitialEnvironmentNames()
+    {
+        int fd = Libc.open("/proc/self/environ\0"u8.AsPointer(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        string initial;
+        try
+        {
+            initial = FdText.ReadToEnd(fd, "/proc/self/environ");
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+
+        var names = new HashSet<string>();
+        foreach (string entry in initial.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                names.Add(entry.Substring(0, equals));
+            }
+        }
+
+        return [.. names];
     }
 
     /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>

@@ -14,7 +14,10 @@ internal static unsafe class ProcTree
     private static int* pids;
     private static int* parents;
 
-    /// <summary>Reserves the table; call before forking so the cloned supervisor has it too.</summary>
+    /// <summary>
+    /// Reserves the table (2 × 256 KiB, mapped on first use); call before forking so the cloned supervisor has it
+    /// too. pid1's own supervisor (the posix_spawn path) reserves it when it first needs it.
+    /// </summary>
     public static void Prepare()
     {
         if (pids == null)
@@ -27,6 +30,7 @@ internal static unsafe class ProcTree
     /// <summary>Sends <paramref name="signal"/> to every descendant of <paramref name="root"/>; returns how many.</summary>
     public static int SignalDescendants(int root, int signal)
     {
+        Prepare();
         int count = Snapshot();
         int sent = 0;
         bool changed = true;

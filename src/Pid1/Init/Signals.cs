@@ -154,10 +154,10 @@ internal static unsafe class Signals
     }
 
     /// <summary>
-    /// Blocks the waited signals on every thread of pid1; returns the mask pid1 was started with. Masks are
+    /// Blocks the waited signals on the calling (main) thread; returns the mask pid1 was started with. Masks are
     /// per thread (hazard 3) and the runtime started its finalizer thread before Main with the inherited mask:
-    /// a process-directed signal the main thread is not waiting for at that moment would go to the finalizer
-    /// thread and take its default action there (kill pid1, or vanish). Threads made later inherit the mask.
+    /// <see cref="StartBlockingOnFinalizerThread"/> and <see cref="WaitUntilFinalizerThreadBlocks"/> take care of that
+    /// one. Threads made later inherit the mask.
     /// </summary>
     public static sigset_t BlockWaited()
     {
@@ -165,25 +165,45 @@ internal static unsafe class Signals
         sigset_t original = default;
         FillWaited(ref waited);
         Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, &original);
-        BlockOnFinalizerThread();
         return original;
     }
 
-    /// <summary>True once the finalizer thread blocks the waited signals too.</summary>
-    public static bool FinalizerThreadBlocks => FinalizerThreadMask.Done;
-
     /// <summary>
     /// No call changes another thread's mask, so the finalizer thread is made to run the call itself: a
-    /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals.
+    /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals. Only
+    /// the collection runs here: the finalizer thread then blocks them while the main thread goes on with its
+    /// setup, and <see cref="WaitUntilFinalizerThreadBlocks"/> waits for it before pid1 starts anything. A process-directed
+    /// signal that comes before that can go to the finalizer thread and take its default action there (kill pid1,
+    /// or vanish); nothing was started yet then. <c>--version</c> and <c>--help</c> skip this (about 0.3 ms).
     /// </summary>
-    private static void BlockOnFinalizerThread()
+    public static void StartBlockingOnFinalizerThread()
     {
-        for (int attempt = 0; attempt < 3 && !FinalizerThreadMask.Done; attempt++)
+        if (!FinalizerThreadMask.Queued)
         {
             FinalizerThreadMask.Abandon();
             GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        }
+    }
+
+    /// <summary>
+    /// Returns true once the finalizer thread blocks the waited signals too: waits for the finalizer that
+    /// <see cref="StartBlockingOnFinalizerThread"/> queued (queues one if it was not called), and tries again
+    /// (three times in all) if it did not run.
+    /// </summary>
+    public static bool WaitUntilFinalizerThreadBlocks()
+    {
+        for (int attempt = 0; attempt < 3 && !FinalizerThreadMask.Done; attempt++)
+        {
+            if (attempt > 0 || !FinalizerThreadMask.Queued)
+            {
+                FinalizerThreadMask.Abandon();
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+            }
+
             GC.WaitForPendingFinalizers();
         }
+
+        return FinalizerThreadMask.Done;
     }
 
     public static void Add(ref sigset_t set, int signal) =>
@@ -218,8 +238,15 @@ internal static unsafe class Signals
 
         public static bool Done => done;
 
+        /// <summary>An object was left for the collector: its finalizer may be queued already.</summary>
+        public static bool Queued { get; private set; }
+
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void Abandon() => _ = new FinalizerThreadMask();
+        public static void Abandon()
+        {
+            _ = new FinalizerThreadMask();
+            Queued = true;
+        }
 
         ~FinalizerThreadMask()
         {

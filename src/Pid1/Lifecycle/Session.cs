@@ -21,6 +21,7 @@ internal static unsafe class Session
     {
         if (options.Detach && !Detach.AdoptReport())
         {
+            Signals.WaitUntilFinalizerThreadBlocks();
             return Detach.Launch(options, args, originalMask);
         }
 
