@@ -50,9 +50,14 @@ internal static unsafe class Supervisor
         sigset_t waited = default;
         Signals.FillWaited(ref waited);
         siginfo_t info;
+
+        // Reaped first (a child may have exited before the loop started), then only when a wait can find
+        // something: after SIGCHLD, or a timeout or error. A forwarded signal costs no wait4: a child that
+        // exits because of it raises SIGCHLD, which stays pending until the next sigtimedwait returns it.
+        bool reap = true;
         while (true)
         {
-            if (!ReapChildren(config, ref state) && state.MainExited)
+            if (reap && !ReapChildren(config, ref state) && state.MainExited)
             {
                 return ExitCode(config, state.MainStatus);
             }
@@ -65,6 +70,7 @@ internal static unsafe class Supervisor
             }
 
             int signal = WaitForSignal(&waited, &info, state.KillDeadline);
+            reap = signal is Libc.SIGCHLD or < 0;
             if (signal == -Libc.EAGAIN)
             {
                 int left = KillRemaining(config, Libc.SIGKILL);
