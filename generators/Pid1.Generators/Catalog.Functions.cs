@@ -12,7 +12,6 @@ public static partial class Catalog
         F("unistd.h", "int dup2(int oldfd, int newfd)"),
         F("unistd.h", "int dup3(int oldfd, int newfd, int flags)"),
         F("unistd.h", "off_t lseek(int fd, off_t offset, int whence)"),
-        F("unistd.h", "ssize_t pread(int fd, void *buf, size_t count, off_t offset)"),
         F("unistd.h", "int fsync(int fd)"),
         F("unistd.h", "void sync(void)", ErrorConvention.None),
         F("sys/file.h", "int flock(int fd, int operation)"),
