@@ -79,8 +79,6 @@ public static partial class Catalog
 
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),
-        F("sys/mman.h", "int madvise(void *addr, size_t length, int advice)"),
-        F("sys/auxv.h", "unsigned long getauxval(unsigned long type)", ErrorConvention.None),
         F("sched.h", "int unshare(int flags)"),
         F("sched.h", "int setns(int fd, int nstype)"),
         F("sys/mount.h", "int mount(const char *source, const char *target, const char *filesystemtype, unsigned long mountflags, const void *data)"),

@@ -44,7 +44,6 @@ public static partial class Catalog
             "ushort sin6_family @0", "ushort sin6_port @2", "uint sin6_flowinfo @4", "byte sin6_addr[16] @8",
             "uint sin6_scope_id @24"),
         S("ifreq", "net/if.h", "struct ifreq", 40, "byte ifr_name[16] @0", "short ifr_flags @16"),
-        S("Elf64_Phdr", "elf.h", "Elf64_Phdr", 56, "uint p_type @0", "uint p_flags @4", "ulong p_vaddr @16", "ulong p_memsz @40"),
         S("posix_spawnattr_t", "spawn.h", "posix_spawnattr_t", 336, "byte (__opaque)[336] @0"),
         S("posix_spawn_file_actions_t", "spawn.h", "posix_spawn_file_actions_t", 80, "byte (__opaque)[80] @0"),
     };

@@ -28,7 +28,6 @@ internal static unsafe class Supervisor
     public static int Run(in SupervisorConfig config)
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        CodePages.Release();
         var state = default(State);
         int code = Loop(config, ref state);
         return Exit(config, code, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
