@@ -44,7 +44,14 @@ internal static unsafe class Program
             // Collected now, finalized while the launcher prepares; the launcher waits for it before spawning.
             Signals.StartBlockingOnFinalizerThread();
 
-            return Session.Run(options, args, &original);
+            int code = Session.Run(options, args, &original);
+
+            // Everything pid1 made is released by now (the finally blocks above ran): leave at once. The
+            // runtime's own shutdown would first create a Thread object for WaitForForegroundThreads (a fresh GC
+            // allocation region, page faults) on the path from the program's exit to pid1's. pid1 starts no
+            // foreground threads, has no ProcessExit handlers and writes its output unbuffered with write(2).
+            Libc._exit(code);
+            return code;
         }
         catch (UsageException e)
         {

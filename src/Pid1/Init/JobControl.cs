@@ -33,8 +33,14 @@ internal static class JobControl
     }
 
     /// <summary>The main child is gone: its group had the terminal; give it back to pid1's caller.</summary>
-    public static void MainGone(in SupervisorConfig config) =>
-        HandTerminal(config, from: config.MainPid, to: Libc.getpgid(0));
+    public static void MainGone(in SupervisorConfig config)
+    {
+        // Checked before getpgid: without a terminal there is nothing to hand back, and no syscall to make.
+        if (config.OnTerminal)
+        {
+            HandTerminal(config, from: config.MainPid, to: Libc.getpgid(0));
+        }
+    }
 
     /// <summary>
     /// Moves the terminal's foreground from group <paramref name="from"/> to <paramref name="to"/>, only if pid1

@@ -27,8 +27,11 @@ internal static unsafe class ProcTree
         }
     }
 
-    /// <summary>Sends <paramref name="signal"/> to every descendant of <paramref name="root"/>; returns how many.</summary>
-    public static int SignalDescendants(int root, int signal)
+    /// <summary>
+    /// Sends <paramref name="signal"/>, then <paramref name="then"/> unless it is 0, to every descendant of
+    /// <paramref name="root"/>; returns how many descendants were signalled.
+    /// </summary>
+    public static int SignalDescendants(int root, int signal, int then = 0)
     {
         Prepare();
         int count = Snapshot();
@@ -43,6 +46,11 @@ internal static unsafe class ProcTree
                 {
                     parents[i] = 0; // marked: a descendant
                     Libc.kill(pids[i], signal);
+                    if (then != 0)
+                    {
+                        Libc.kill(pids[i], then);
+                    }
+
                     sent++;
                     changed = true;
                 }

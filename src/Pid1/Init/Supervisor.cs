@@ -50,9 +50,14 @@ internal static unsafe class Supervisor
         sigset_t waited = default;
         Signals.FillWaited(ref waited);
         siginfo_t info;
+
+        // Reaped first (a child may have exited before the loop started), then only when a wait can find
+        // something: after SIGCHLD, or a timeout or error. A forwarded signal costs no wait4: a child that
+        // exits because of it raises SIGCHLD, which stays pending until the next sigtimedwait returns it.
+        bool reap = true;
         while (true)
         {
-            if (!ReapChildren(config, ref state) && state.MainExited)
+            if (reap && !ReapChildren(config, ref state) && state.MainExited)
             {
                 return ExitCode(config, state.MainStatus);
             }
@@ -65,6 +70,7 @@ internal static unsafe class Supervisor
             }
 
             int signal = WaitForSignal(&waited, &info, state.KillDeadline);
+            reap = signal is Libc.SIGCHLD or < 0;
             if (signal == -Libc.EAGAIN)
             {
                 int left = KillRemaining(config, Libc.SIGKILL);
@@ -197,28 +203,29 @@ internal static unsafe class Supervisor
 
     /// <summary>
     /// Signals the remaining tree; returns how many processes were signalled (as PID 1: 0 or 1). SIGTERM is
-    /// followed by SIGCONT: a stopped process (Ctrl-Z) acts on SIGTERM only once it runs again.
+    /// followed by SIGCONT: a stopped process (Ctrl-Z) acts on SIGTERM only once it runs again. Both go out
+    /// in one pass over the tree (one /proc scan, not two, when pid1 is a subreaper).
     /// </summary>
     private static int KillRemaining(in SupervisorConfig config, int signal)
     {
-        int sent = Signal(config, signal);
-        if (signal == Libc.SIGTERM && sent > 0)
-        {
-            Signal(config, Libc.SIGCONT);
-        }
-
-        return sent;
-    }
-
-    private static int Signal(in SupervisorConfig config, int signal)
-    {
+        int then = signal == Libc.SIGTERM ? Libc.SIGCONT : 0;
         if (config.IsNamespaceInit)
         {
             // As PID 1 of a pid namespace, -1 means every process in it but pid1.
-            return Libc.kill(-1, signal) == 0 ? 1 : 0;
+            if (Libc.kill(-1, signal) != 0)
+            {
+                return 0;
+            }
+
+            if (then != 0)
+            {
+                Libc.kill(-1, then);
+            }
+
+            return 1;
         }
 
-        return ProcTree.SignalDescendants(Libc.getpid(), signal);
+        return ProcTree.SignalDescendants(Libc.getpid(), signal, then);
     }
 
     /// <summary>sigtimedwait until the deadline (0: none); −EAGAIN when it passed.</summary>

@@ -53,6 +53,13 @@ internal static unsafe class StatusEvents
     /// <summary>code is pid1's exit code; signal is N when that code is 128+N (the program died of signal N).</summary>
     public static void Exited(int fd, int code)
     {
+        if (fd < 0)
+        {
+            // Nothing to write: no JSON either. Building it allocated (number formatting's tables, a fresh GC
+            // allocation region) between the program's exit and pid1's, on every run.
+            return;
+        }
+
         var json = new StringBuilder("{\"event\":\"exited\"");
         Json.Property(json, "code", code);
         json.Append(",\"signal\":").Append(code is > 128 and <= 128 + Init.Signals.Max ? (code - 128).ToString(CultureInfo.InvariantCulture) : "null");
