@@ -25,7 +25,8 @@ public class InitReapingTests(ITestOutputHelper output)
         int program = Proc.WaitFor(() => Proc.Children(run.InitPid), c => c.Length == 1, "pid1 to reap every orphan")[0];
         output.WriteLine($"{mode}: {Orphans} orphans made and reaped in {clock.ElapsedMilliseconds} ms");
         Assert.Equal("orphans", Proc.Comm(program));
-        Assert.Equal('S', Proc.State(program)); // the program itself, waiting on stdin
+        // The program itself, on its way to wait on stdin (it may still be running just after printing).
+        Proc.WaitFor(() => Proc.State(program), state => state == 'S', "the program to wait on stdin");
         run.CloseStdin();
         Assert.Equal(0, run.WaitForExit());
     }
