@@ -206,8 +206,7 @@ internal sealed class CgroupLimitParser(IReadOnlyDictionary<string, string> raw,
                 throw CgroupUnits.Bad("cpus", cpus, "conflicts with --cpu-period and --cpu-quota (it sets both)");
             }
 
-            decimal n = CgroupUnits.ParseCpus("cpus", cpus, host.OnlineCpus.Count);
-            AddCpuMax("cpus", CgroupUnits.DefaultCpuPeriod, CgroupUnits.CpusToQuota(n));
+            AddCpuMax("cpus", CgroupUnits.DefaultCpuPeriod, CgroupUnits.ParseCpusQuota("cpus", cpus, host.OnlineCpus.Count));
         }
         else if (period is not null || quota is not null)
         {
