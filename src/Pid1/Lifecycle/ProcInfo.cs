@@ -10,6 +10,9 @@ internal readonly record struct ProcStat(int Pid, char State, int Parent, int Se
 {
     /// <summary>Zombies and dead entries still have a stat file, but nothing to signal or join.</summary>
     public bool IsAlive => State is not 'Z' and not 'X';
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(ProcStat);
 }
 
 /// <summary>Reads what the lifecycle commands need from /proc; every read tolerates the process vanishing.</summary>

@@ -19,6 +19,9 @@ internal sealed record UserMaps(IReadOnlyList<IdMap> Uids, IReadOnlyList<IdMap> 
 {
     /// <summary>True when setgroups(2) will fail inside (the child then keeps its groups instead of failing).</summary>
     public bool SetGroupsDenied => SetGroups == "deny";
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(UserMaps);
 }
 
 /// <summary>
