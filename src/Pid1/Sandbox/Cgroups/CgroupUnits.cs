@@ -109,7 +109,7 @@ internal static class CgroupUnits
     /// </summary>
     public static string ParseCpuList(string option, string value, IReadOnlySet<int> available)
     {
-        var members = new SortedSet<int>();
+        var members = new HashSet<int>();
         foreach (string part in value.Split(','))
         {
             string[] range = part.Split('-');
