@@ -25,6 +25,7 @@ public static partial class Catalog
         F("unistd.h", "int faccessat(int dirfd, const char *pathname, int mode, int flags)"),
         F("unistd.h", "ssize_t readlink(const char *pathname, char *buf, size_t bufsiz)"),
         F("unistd.h", "int unlink(const char *pathname)"),
+        F("stdio.h", "int rename(const char *oldpath, const char *newpath)"),
         F("unistd.h", "int rmdir(const char *pathname)"),
         F("unistd.h", "int symlink(const char *target, const char *linkpath)"),
         F("unistd.h", "int symlinkat(const char *target, int newdirfd, const char *linkpath)"),

@@ -47,6 +47,11 @@ public class CgroupTests
     [InlineData("512k", 512L << 10)]
     [InlineData("1.5g", 3L << 29)]
     [InlineData("2GiB", 2L << 30)]
+    [InlineData("0.5k", 512)]
+    [InlineData("1.k", 1024)]
+    [InlineData("0.0009765625k", 1)]
+    [InlineData("0.0009765624k", 0)]
+    [InlineData("8191p", 8191L << 50)]
     public void ParseSize_DockerUnits_AreBinaryMultiples(string value, long bytes) =>
         Assert.Equal(bytes, CgroupUnits.ParseSize("memory", value));
 
@@ -80,12 +85,19 @@ public class CgroupTests
     [InlineData("0.2", 20_000)]
     [InlineData("1.5", 150_000)]
     [InlineData("0.01", 1_000)]
-    public void CpusToQuota_IsCpusTimesThePeriod(string cpus, long quota) =>
-        Assert.Equal(quota, CgroupUnits.CpusToQuota(CgroupUnits.ParseCpus("cpus", cpus, 2)));
+    [InlineData("2", 200_000)]
+    [InlineData("1.000005", 100_000)]
+    [InlineData("1.0000051", 100_001)]
+    [InlineData("1.000015", 100_002)]
+    public void ParseCpusQuota_IsCpusTimesThePeriod(string cpus, long quota) =>
+        Assert.Equal(quota, CgroupUnits.ParseCpusQuota("cpus", cpus, 2));
 
     [Theory]
     [InlineData("--cpus", "0")]
     [InlineData("--cpus", "3")]
+    [InlineData("--cpus", "2.0000001")]
+    [InlineData("--cpus", "0.0099999")]
+    [InlineData("--cpus", "1.5.1")]
     [InlineData("--cpus", "abc")]
     [InlineData("--cpuset-cpus", "99")]
     [InlineData("--cpuset-cpus", "1-0")]

@@ -22,6 +22,18 @@ public class CommandLineTests
         Assert.Equal(2, o.Verbosity);
     }
 
+    [Theory]
+    [InlineData("2", 2000)]
+    [InlineData("0.25", 250)]
+    [InlineData("3.", 3000)]
+    [InlineData(".5", 500)]
+    [InlineData("0.0015", 2)]
+    [InlineData("0.0025", 2)]
+    [InlineData("0.00251", 3)]
+    [InlineData("86400", 86_400_000)]
+    public void Parse_Grace_IsMillisecondsRoundedHalfToEven(string seconds, int milliseconds) =>
+        Assert.Equal(milliseconds, Parse("--grace", seconds, "true").GraceMilliseconds);
+
     [Fact]
     public void Parse_DoubleDash_RunsProgramNamedLikeAnOption()
     {
@@ -59,6 +71,8 @@ public class CommandLineTests
     [InlineData("--bogus", "unknown option '--bogus'")]
     [InlineData("-Z", "unknown option '-Z'")]
     [InlineData("--grace=-1", "'--grace': '-1'")]
+    [InlineData("--grace=86400.0001", "'--grace': '86400.0001' is not a number of seconds")]
+    [InlineData("--grace=1e3", "'--grace': '1e3' is not a number of seconds")]
     [InlineData("--remap-exit=256", "'--remap-exit': '256'")]
     [InlineData("--pdeathsig=NOPE", "'--pdeathsig': 'NOPE' is not a signal")]
     [InlineData("--rewrite=TERM", "'--rewrite': 'TERM' is not FROM:TO")]

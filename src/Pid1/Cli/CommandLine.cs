@@ -382,9 +382,11 @@ internal static class CommandLine
             ? id
             : throw new UsageException($"option '--{option}': '{value}' is not a numeric id");
 
+    /// <summary>Seconds up to a day, as milliseconds rounded half to even.</summary>
     private static int ParseSeconds(string option, string value) =>
-        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds <= 86_400
-            ? (int)Math.Round(seconds * 1000)
+        DecimalText.TryParse(value, out DecimalText seconds) && seconds.TryFloor(3, out long ms, out DecimalText.Rest rest)
+        && (ms < 86_400_000 || (ms == 86_400_000 && rest == DecimalText.Rest.Zero))
+            ? (int)DecimalText.Round(ms, rest)
             : throw new UsageException($"option '--{option}': '{value}' is not a number of seconds from 0 to 86400");
 
     public static int ParseSignal(string option, string value, bool allowZero) =>

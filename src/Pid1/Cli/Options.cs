@@ -19,9 +19,17 @@ internal sealed record MountRequest(MountKind Kind, string Source, string Destin
     public override string ToString() => Source + " -> " + Destination;
 }
 
-internal sealed record RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard);
+internal sealed record RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(RlimitRequest);
+}
 
-internal sealed record ListenRequest(string Address, int Port, bool Udp);
+internal sealed record ListenRequest(string Address, int Port, bool Udp)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(ListenRequest);
+}
 
 /// <summary>Everything argv and the environment ask for; parsed once, never changed.</summary>
 internal sealed record Options
@@ -146,4 +154,7 @@ internal sealed record Options
         && User is null && SetUid is null && SetGid is null && Groups is null && CapAdd.Count == 0 && CapDrop.Count == 0
         && !NoNewPrivileges && Rlimits.Count == 0 && Listen.Count == 0 && CgroupName is null && CgroupLimits.Count == 0
         && CgroupDeviceRules.Count == 0 && Hostname is null && Domainname is null && !ReadOnlyRoot && KillChild == 0;
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(Options);
 }

@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -139,12 +138,12 @@ internal static unsafe class KernelInit
     }
 
     private static bool IsMountPoint(string path) =>
-        File.Exists("/proc/self/mounts") && Array.Exists(File.ReadAllLines("/proc/self/mounts"), line => line.Split(' ')[1] == path);
+        Files.ReadLinesIfPresent("/proc/self/mounts") is string[] mounts && Array.Exists(mounts, line => line.Split(' ')[1] == path);
 
     /// <summary>Every controller the kernel offers is enabled for children, so pid1's cgroups can use them.</summary>
     private static void EnableControllers()
     {
-        string controllers = File.ReadAllText("/sys/fs/cgroup/cgroup.controllers");
+        string controllers = Sandbox.HostPaths.ReadText("/sys/fs/cgroup/cgroup.controllers");
         foreach (string controller in controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
             int result = Sandbox.Cgroups.Cgroup.WriteFile("/sys/fs/cgroup/cgroup.subtree_control", "+" + controller);
@@ -173,22 +172,7 @@ internal static unsafe class KernelInit
         }
     }
 
-    private static bool MakeDirectory(string path)
-    {
-        try
-        {
-            Directory.CreateDirectory(path);
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool MakeDirectory(string path) => Files.CreateDirectories(path) >= 0;
 
     private static long PidNamespaceInode()
     {

@@ -294,7 +294,10 @@ internal static unsafe class Launcher
             }
         }
 
-        return [.. names];
+        // Not [.. names]: for a HashSet that is LINQ's ToArray, and System.Linq in the binary.
+        string[] array = new string[names.Count];
+        names.CopyTo(array);
+        return array;
     }
 
     /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>

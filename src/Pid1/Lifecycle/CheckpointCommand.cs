@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Lifecycle;
 
@@ -32,11 +33,11 @@ internal static unsafe class CheckpointCommand
         (long unpacked, ulong unpackedSum) = Measure(output);
         if (unpacked != length || unpackedSum != sum)
         {
-            File.Delete(output);
+            Files.Delete(output);
             throw new SetupException($"checkpoint {output}: the archive does not read back as the image ({unpacked} of {length} bytes)");
         }
 
-        Output.Stdout($"{name}: {image} ({length} bytes) -> {output} ({new FileInfo(output).Length} bytes), verified\n");
+        Output.Stdout($"{name}: {image} ({length} bytes) -> {output} ({Files.Size(output)} bytes), verified\n");
         return 0;
     }
 
@@ -94,7 +95,8 @@ internal static unsafe class CheckpointCommand
     /// </summary>
     private static string MountedImage(SandboxState state, string image, string destination)
     {
-        foreach (string line in File.ReadAllLines($"/proc/{state.Child}/mountinfo"))
+        string mountinfo = $"/proc/{state.Child}/mountinfo";
+        foreach (string line in Files.Lines(HostPaths.ReadText(mountinfo)))
         {
             string[] fields = line.Split(' ');
             int separator = Array.IndexOf(fields, "-");
@@ -109,17 +111,8 @@ internal static unsafe class CheckpointCommand
         throw new SetupException($"checkpoint --zero-free: {image} is not mounted on {destination} in {state.Name}");
     }
 
-    private static string? BackingFile(string device)
-    {
-        try
-        {
-            return File.ReadAllText($"/sys/block/{Path.GetFileName(device)}/loop/backing_file").Trim();
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static string? BackingFile(string device) =>
+        Files.ReadTextIfPresent($"/sys/block/{Path.GetFileName(device)}/loop/backing_file")?.Trim();
 
     /// <summary>Freeze → [zero free space] → sync → gzip → thaw (always).</summary>
     private static (long Length, ulong Sum) CopyFrozen(SandboxState state, string image, string output, string? mountPoint)
@@ -145,27 +138,30 @@ internal static unsafe class CheckpointCommand
     private static void ZeroFree(string mountPoint)
     {
         string filler = Path.Combine(mountPoint, ".pid1-zero-free");
+        int fd = Check.Ok(Files.Open(filler, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, 0x1B6), $"open {filler}");
         try
         {
-            using var stream = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
             byte[] zeros = new byte[Chunk];
-            try
+            nint n;
+            fixed (byte* p = zeros)
             {
-                while (true)
+                while ((n = Libc.write(fd, p, Chunk)) > 0 || n == -Libc.EINTR)
                 {
-                    stream.Write(zeros);
                 }
             }
-            catch (IOException e) when (e.HResult == Libc.ENOSPC)
+
+            // ENOSPC: the free space is now zeros.
+            if (n != -Libc.ENOSPC)
             {
-                // ENOSPC: the free space is now zeros.
+                Check.Ok((long)n, $"write {filler}");
             }
 
-            stream.Flush(flushToDisk: true);
+            Check.Ok(Libc.fsync(fd), $"fsync {filler}");
         }
         finally
         {
-            File.Delete(filler);
+            Libc.close(fd);
+            Files.Delete(filler);
         }
     }
 
@@ -173,24 +169,24 @@ internal static unsafe class CheckpointCommand
     {
         string temporary = output + ".tmp";
         (long, ulong) result;
-        using (FileStream source = File.OpenRead(image))
-        using (FileStream target = new(temporary, FileMode.Create, FileAccess.Write))
+        using (FdStream source = FdStream.Open(image, Libc.O_RDONLY))
+        using (FdStream target = FdStream.Open(temporary, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC))
         {
             using (var gzip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true))
             {
                 result = Copy(source, gzip);
             }
 
-            target.Flush(flushToDisk: true);
+            target.FlushToDisk();
         }
 
-        File.Move(temporary, output, overwrite: true);
+        Check.Ok(Files.Move(temporary, output), $"rename {temporary} to {output}");
         return result;
     }
 
     private static (long Length, ulong Sum) Measure(string archive)
     {
-        using FileStream file = File.OpenRead(archive);
+        using FdStream file = FdStream.Open(archive, Libc.O_RDONLY);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         return Copy(gzip, Stream.Null);
     }

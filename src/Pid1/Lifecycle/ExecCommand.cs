@@ -5,6 +5,7 @@ using System.Text;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Lifecycle;
 
@@ -146,14 +147,7 @@ internal static unsafe class ExecCommand
     /// <summary>The sandbox program's environment: the command sees what the program was started with.</summary>
     private static string[] ProgramEnvironment(int program)
     {
-        try
-        {
-            return Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{program}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (IOException)
-        {
-            return [];
-        }
+        return Files.ReadTextIfPresent($"/proc/{program}/environ")?.Split('\0', StringSplitOptions.RemoveEmptyEntries) ?? [];
     }
 
     private static ExecCredentials* Credentials(SandboxState state, int program, string? user)
@@ -175,14 +169,7 @@ internal static unsafe class ExecCommand
 
     private static string ReadSetgroups(int pid)
     {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/setgroups").Trim();
-        }
-        catch (IOException)
-        {
-            return "allow";
-        }
+        return Files.ReadTextIfPresent($"/proc/{pid}/setgroups")?.Trim() ?? "allow";
     }
 
     /// <summary>
@@ -200,14 +187,7 @@ internal static unsafe class ExecCommand
             }
 
             string procs = Path.Combine(CgroupMount(hierarchy), path.TrimStart('/'), "cgroup.procs");
-            try
-            {
-                File.WriteAllText(procs, clone.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            catch (IOException e)
-            {
-                throw new SetupException($"join cgroup {procs}: {e.Message}");
-            }
+            Check.Ok(Files.WriteText(procs, clone.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"join cgroup {procs}");
         }
     }
 
@@ -215,7 +195,7 @@ internal static unsafe class ExecCommand
     private static Dictionary<string, string> CgroupPaths(int pid)
     {
         var paths = new Dictionary<string, string>();
-        foreach (string line in File.ReadAllLines($"/proc/{pid}/cgroup"))
+        foreach (string line in Files.Lines(HostPaths.ReadText($"/proc/{pid}/cgroup")))
         {
             string[] parts = line.Split(':', 3);
             if (parts.Length == 3)
@@ -231,7 +211,7 @@ internal static unsafe class ExecCommand
     {
         if (hierarchy.Length == 0)
         {
-            return File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+            return Files.IsFile("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
         }
 
         string name = hierarchy.StartsWith("name=", StringComparison.Ordinal) ? hierarchy.Substring(5) : hierarchy;

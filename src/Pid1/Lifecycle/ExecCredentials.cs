@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Lifecycle;
 
@@ -26,7 +28,7 @@ internal static class ExecIdentity
 {
     public static (uint Uid, uint Gid, uint[] Groups) OfProcess(int pid)
     {
-        string[] status = File.ReadAllLines($"/proc/{pid}/status");
+        string[] status = Files.Lines(HostPaths.ReadText($"/proc/{pid}/status"));
         uint uid = Field(status, "Uid:", 1);
         uint gid = Field(status, "Gid:", 1);
         uint[] groups = Array.Find(status, l => l.StartsWith("Groups:", StringComparison.Ordinal)) is string line
@@ -62,7 +64,7 @@ internal static class ExecIdentity
     /// <summary>Maps a host id to the id inside the process's user namespace (identity without one).</summary>
     private static uint ToInner(int pid, string map, uint id)
     {
-        foreach (string line in File.ReadAllLines($"/proc/{pid}/{map}"))
+        foreach (string line in Files.Lines(HostPaths.ReadText($"/proc/{pid}/{map}")))
         {
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length == 3 && id >= Number(f[1]) && id - Number(f[1]) < Number(f[2]))
@@ -78,7 +80,7 @@ internal static class ExecIdentity
         Number(Array.Find(status, l => l.StartsWith(key, StringComparison.Ordinal))!.Substring(key.Length).Split('\t', StringSplitOptions.RemoveEmptyEntries)[index - 1]);
 
     private static string[][] Table(string path) =>
-        File.Exists(path) ? Array.ConvertAll(File.ReadAllLines(path), l => l.Split(':')) : [];
+        Files.IsFile(path) ? Array.ConvertAll(Files.Lines(HostPaths.ReadText(path)), l => l.Split(':')) : [];
 
     private static uint Number(string text) => uint.Parse(text, CultureInfo.InvariantCulture);
 

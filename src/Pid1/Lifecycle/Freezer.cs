@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using Pid1.Native;
+using Pid1.Sandbox;
 
 namespace Pid1.Lifecycle;
 
@@ -30,7 +31,7 @@ internal static class Freezer
         string events = Path.Combine(Path.GetDirectoryName(file)!, "cgroup.events");
         for (int i = 0; i < 500; i++)
         {
-            if (v1 ? Read(file) == "FROZEN" : File.ReadAllText(events).Contains("frozen 1", StringComparison.Ordinal))
+            if (v1 ? Read(file) == "FROZEN" : HostPaths.ReadText(events).Contains("frozen 1", StringComparison.Ordinal))
             {
                 return;
             }
@@ -53,13 +54,13 @@ internal static class Freezer
     /// <summary>The freezer control file and whether it is v1; null when the sandbox has no cgroup of its own.</summary>
     private static (string File, bool V1)? Control(SandboxState s)
     {
-        if (s.Freezer != "/" && File.Exists(V1Root + s.Freezer + "/freezer.state"))
+        if (s.Freezer != "/" && Files.IsFile(V1Root + s.Freezer + "/freezer.state"))
         {
             return (V1Root + s.Freezer + "/freezer.state", true);
         }
 
-        string v2Root = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-        if (s.Cgroup != "/" && File.Exists(v2Root + s.Cgroup + "/cgroup.freeze"))
+        string v2Root = Files.IsFile("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        if (s.Cgroup != "/" && Files.IsFile(v2Root + s.Cgroup + "/cgroup.freeze"))
         {
             return (v2Root + s.Cgroup + "/cgroup.freeze", false);
         }
@@ -67,27 +68,7 @@ internal static class Freezer
         return null;
     }
 
-    private static string Read(string file)
-    {
-        try
-        {
-            return File.ReadAllText(file).Trim();
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
+    private static string Read(string file) => Files.ReadTextIfPresent(file)?.Trim() ?? string.Empty;
 
-    private static void Write(string file, string value)
-    {
-        try
-        {
-            File.WriteAllText(file, value);
-        }
-        catch (IOException e)
-        {
-            throw new SetupException($"write {value} to {file}: {e.Message}");
-        }
-    }
+    private static void Write(string file, string value) => Check.Ok(Files.WriteText(file, value), $"write {value} to {file}");
 }

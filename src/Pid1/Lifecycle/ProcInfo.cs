@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
+using Pid1.Native;
 
 namespace Pid1.Lifecycle;
 
@@ -10,6 +10,9 @@ internal readonly record struct ProcStat(int Pid, char State, int Parent, int Se
 {
     /// <summary>Zombies and dead entries still have a stat file, but nothing to signal or join.</summary>
     public bool IsAlive => State is not 'Z' and not 'X';
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(ProcStat);
 }
 
 /// <summary>Reads what the lifecycle commands need from /proc; every read tolerates the process vanishing.</summary>
@@ -17,17 +20,7 @@ internal static class ProcInfo
 {
     public static ProcStat? Stat(int pid)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        return ParseStat(pid, text);
+        return Files.ReadTextIfPresent($"/proc/{pid}/stat") is string text ? ParseStat(pid, text) : null;
     }
 
     /// <summary>
@@ -58,17 +51,7 @@ internal static class ProcInfo
     /// <summary>The inode in /proc/PID/ns/KIND ("pid:[4026531836]"), or 0 when it cannot be read.</summary>
     public static ulong NamespaceInode(int pid, string kind)
     {
-        string? target;
-        try
-        {
-            target = new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-
-        return ParseNamespaceLink(target, kind);
+        return ParseNamespaceLink(Files.LinkTarget($"/proc/{pid}/ns/{kind}"), kind);
     }
 
     public static ulong ParseNamespaceLink(string? target, string kind)
@@ -87,28 +70,22 @@ internal static class ProcInfo
     {
         string unified = "/";
         string freezer = "/";
-        try
+        foreach (string line in Files.ReadLinesIfPresent($"/proc/{pid}/cgroup") ?? [])
         {
-            foreach (string line in File.ReadAllLines($"/proc/{pid}/cgroup"))
+            string[] parts = line.Split(':', 3);
+            if (parts.Length != 3)
             {
-                string[] parts = line.Split(':', 3);
-                if (parts.Length != 3)
-                {
-                    continue;
-                }
-
-                if (parts[0] == "0" && parts[1].Length == 0)
-                {
-                    unified = parts[2];
-                }
-                else if (Array.IndexOf(parts[1].Split(','), "freezer") >= 0)
-                {
-                    freezer = parts[2];
-                }
+                continue;
             }
-        }
-        catch (IOException)
-        {
+
+            if (parts[0] == "0" && parts[1].Length == 0)
+            {
+                unified = parts[2];
+            }
+            else if (Array.IndexOf(parts[1].Split(','), "freezer") >= 0)
+            {
+                freezer = parts[2];
+            }
         }
 
         return (unified, freezer);
@@ -118,9 +95,9 @@ internal static class ProcInfo
     public static List<int> AllPids()
     {
         var pids = new List<int>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        foreach (string dir in Files.List("/proc", directories: true))
         {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            if (int.TryParse(dir, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             {
                 pids.Add(pid);
             }
@@ -133,15 +110,10 @@ internal static class ProcInfo
     public static List<int> Children(int pid)
     {
         var children = new List<int>();
-        try
+        string text = Files.ReadTextIfPresent($"/proc/{pid}/task/{pid}/children") ?? string.Empty;
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            foreach (string word in File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                children.Add(Int(word));
-            }
-        }
-        catch (IOException)
-        {
+            children.Add(Int(word));
         }
 
         return children;

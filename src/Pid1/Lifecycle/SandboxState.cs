@@ -155,4 +155,7 @@ internal sealed record SandboxState
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(SandboxState);
 }

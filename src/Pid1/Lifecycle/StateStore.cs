@@ -21,7 +21,7 @@ internal static unsafe class StateStore
     /// <summary>Takes NAME for <paramref name="state"/>; a live owner makes it a 125 "name NAME is in use by pid N".</summary>
     public static void Claim(SandboxState state)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        Check.Ok(Files.CreateDirectories(Directory), $"create {Directory}");
         using var held = Lock();
         if (LoadLive(state.Name) is SandboxState owner)
         {
@@ -35,8 +35,8 @@ internal static unsafe class StateStore
     public static void Write(SandboxState state)
     {
         string temporary = Path.Combine(Directory, $".{state.Name}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temporary, state.Serialize());
-        File.Move(temporary, PathOf(state.Name), overwrite: true);
+        Check.Ok(Files.WriteText(temporary, state.Serialize()), $"write {temporary}");
+        Check.Ok(Files.Move(temporary, PathOf(state.Name)), $"rename {temporary} to {PathOf(state.Name)}");
     }
 
     /// <summary>Removes the entry if it still belongs to pid <paramref name="pid"/> (never someone else's).</summary>
@@ -45,14 +45,14 @@ internal static unsafe class StateStore
         using var held = Lock();
         if (Read(name) is SandboxState state && state.Pid == pid)
         {
-            File.Delete(PathOf(name));
+            Delete(name);
         }
     }
 
     /// <summary>The live sandbox called NAME, or null; a stale entry found on the way is removed.</summary>
     public static SandboxState? Find(string name)
     {
-        if (!File.Exists(PathOf(name)))
+        if (!Files.IsFile(PathOf(name)))
         {
             return null;
         }
@@ -65,15 +65,14 @@ internal static unsafe class StateStore
     public static List<SandboxState> All()
     {
         var live = new List<SandboxState>();
-        if (!System.IO.Directory.Exists(Directory))
+        if (!Files.IsDirectory(Directory))
         {
             return live;
         }
 
         using var held = Lock();
-        foreach (string file in System.IO.Directory.EnumerateFiles(Directory))
+        foreach (string name in Files.List(Directory, directories: false))
         {
-            string name = Path.GetFileName(file);
             if (Names.Problem(name) is null && LoadLive(name) is SandboxState state)
             {
                 live.Add(state);
@@ -87,7 +86,7 @@ internal static unsafe class StateStore
     /// <summary>Under the lock: the entry if its pid1 is alive and the same process, else removes it.</summary>
     private static SandboxState? LoadLive(string name)
     {
-        if (!File.Exists(PathOf(name)))
+        if (!Files.IsFile(PathOf(name)))
         {
             return null;
         }
@@ -98,21 +97,14 @@ internal static unsafe class StateStore
             return state;
         }
 
-        File.Delete(PathOf(name));
+        Delete(name);
         return null;
     }
 
-    private static SandboxState? Read(string name)
-    {
-        try
-        {
-            return SandboxState.Parse(File.ReadAllText(PathOf(name)));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static SandboxState? Read(string name) =>
+        Files.ReadTextIfPresent(PathOf(name)) is string text ? SandboxState.Parse(text) : null;
+
+    private static void Delete(string name) => Check.Ok(Files.Delete(PathOf(name)), $"remove {PathOf(name)}");
 
     /// <summary>An exclusive flock held until disposed; the kernel drops it if this process dies.</summary>
     private static FileLock Lock()

@@ -8,7 +8,11 @@ using Pid1.Native;
 namespace Pid1.Sandbox;
 
 /// <summary>Who the program runs as; null fields stay as they are. <paramref name="Who"/> is for messages.</summary>
-internal sealed record ResolvedIdentity(string Who, uint? Uid, uint? Gid, IReadOnlyList<uint>? Groups);
+internal sealed record ResolvedIdentity(string Who, uint? Uid, uint? Gid, IReadOnlyList<uint>? Groups)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(ResolvedIdentity);
+}
 
 /// <summary>
 /// --user/--groups (or unshare's -S/-G), capabilities, no_new_privs and rlimits: resolved in the parent before

@@ -79,6 +79,9 @@ internal sealed record HostFacts(Func<string, PathKind> Kind, IReadOnlyList<Atta
 {
     /// <summary>The real host: stat, and the images attached before clone.</summary>
     public static HostFacts Real(IReadOnlyList<AttachedImage> images) => new(HostPaths.Kind, images);
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(HostFacts);
 }
 
 internal enum PathKind
@@ -89,7 +92,11 @@ internal enum PathKind
 }
 
 /// <summary>A --mount-image whose loop device is attached: the device to mount and the types to try.</summary>
-internal sealed record AttachedImage(MountRequest Request, string Device, IReadOnlyList<string> Types, bool Detected);
+internal sealed record AttachedImage(MountRequest Request, string Device, IReadOnlyList<string> Types, bool Detected)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(AttachedImage);
+}
 
 /// <summary>
 /// The filesystem part of the child's setup, built from the options in DESIGN's order: propagation → the new

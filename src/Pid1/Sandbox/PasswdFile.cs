@@ -4,9 +4,17 @@ using System.Globalization;
 
 namespace Pid1.Sandbox;
 
-internal sealed record PasswdEntry(string Name, uint Uid, uint Gid);
+internal sealed record PasswdEntry(string Name, uint Uid, uint Gid)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(PasswdEntry);
+}
 
-internal sealed record GroupEntry(string Name, uint Gid, IReadOnlyList<string> Members);
+internal sealed record GroupEntry(string Name, uint Gid, IReadOnlyList<string> Members)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(GroupEntry);
+}
 
 /// <summary>
 /// /etc/passwd and /etc/group read by pid1 itself: the binary is static, so glibc's getpwnam would need NSS

@@ -19,6 +19,9 @@ internal sealed record UserMaps(IReadOnlyList<IdMap> Uids, IReadOnlyList<IdMap> 
 {
     /// <summary>True when setgroups(2) will fail inside (the child then keeps its groups instead of failing).</summary>
     public bool SetGroupsDenied => SetGroups == "deny";
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(UserMaps);
 }
 
 /// <summary>
@@ -74,18 +77,23 @@ internal static unsafe class UserNamespace
         long innerHole = Offset(range.Inner, range.Count, single.Value);
         long outerHole = Offset(range.Outer, range.Count, callerId);
         long length = range.Count - (innerHole >= 0 || outerHole >= 0 ? 1 : 0);
-        var cuts = new SortedSet<long> { 0, length };
-        foreach (long hole in new[] { innerHole, outerHole })
+        // The cuts in order, each once: 0, the holes inside the range, the length (no SortedSet: it alone
+        // brought System.Collections' tree code into the binary).
+        var edges = new List<long> { 0 };
+        foreach (long hole in new[] { Math.Min(innerHole, outerHole), Math.Max(innerHole, outerHole) })
         {
-            if (hole >= 0 && hole < length)
+            if (hole > 0 && hole < length && hole != edges[^1])
             {
-                cuts.Add(hole);
+                edges.Add(hole);
             }
         }
 
-        var edges = new long[cuts.Count];
-        cuts.CopyTo(edges);
-        for (int i = 0; i + 1 < edges.Length; i++)
+        if (length > 0)
+        {
+            edges.Add(length);
+        }
+
+        for (int i = 0; i + 1 < edges.Count; i++)
         {
             long k = edges[i];
             maps.Add(new IdMap(Skip(range.Inner, innerHole, k), Skip(range.Outer, outerHole, k), (uint)(edges[i + 1] - k)));

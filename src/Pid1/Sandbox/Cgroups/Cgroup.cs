@@ -167,7 +167,7 @@ internal sealed unsafe class Cgroup
 
     private static void CopyFromParent(string parent, string child, string file)
     {
-        string value = File.ReadAllText(parent + "/" + file).Trim();
+        string value = HostPaths.ReadText(parent + "/" + file).Trim();
         Check.Ok(WriteFile(child + "/" + file, value), $"copy {file} '{value}' from {parent} to {child}");
     }
 
@@ -242,7 +242,7 @@ internal sealed unsafe class Cgroup
     /// </summary>
     private static void Empty(string leaf)
     {
-        if (File.Exists(leaf + "/cgroup.kill"))
+        if (Files.IsFile(leaf + "/cgroup.kill"))
         {
             WriteFile(leaf + "/cgroup.kill", "1");
         }
@@ -250,16 +250,12 @@ internal sealed unsafe class Cgroup
         long deadline = Clock.MonotonicMilliseconds() + 5000;
         while (Clock.MonotonicMilliseconds() < deadline)
         {
-            string[] pids;
-            try
-            {
-                pids = File.ReadAllText(leaf + "/cgroup.procs").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            }
-            catch (IOException)
+            if (Files.ReadTextIfPresent(leaf + "/cgroup.procs") is not string procs)
             {
                 return;
             }
 
+            string[] pids = procs.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (pids.Length == 0)
             {
                 return;

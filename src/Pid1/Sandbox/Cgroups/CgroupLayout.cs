@@ -141,4 +141,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
     /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
     private static string Unescape(string field) =>
         field.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupLayout);
 }

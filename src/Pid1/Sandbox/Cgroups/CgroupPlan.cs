@@ -5,7 +5,11 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>A file write with the option that asked for it, for the error message.</summary>
-internal sealed record PlannedWrite(string Option, CgroupFile File);
+internal sealed record PlannedWrite(string Option, CgroupFile File)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(PlannedWrite);
+}
 
 /// <summary>
 /// What to do in one hierarchy: the controllers to enable for children (v2), the files to write in order,
@@ -14,6 +18,9 @@ internal sealed record PlannedWrite(string Option, CgroupFile File);
 internal sealed record CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> Enable, IReadOnlyList<PlannedWrite> Writes, IReadOnlyList<DeviceRule> DeviceProgram)
 {
     public string Leaf(string name) => Hierarchy.Dir + "/" + name;
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupTarget);
 }
 
 /// <summary>
@@ -137,4 +144,7 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
 
         public List<DeviceRule> Program { get; } = [];
     }
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupPlan);
 }

@@ -7,7 +7,11 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>One interface file and the value written to it.</summary>
-internal sealed record CgroupFile(string Name, string Value);
+internal sealed record CgroupFile(string Name, string Value)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupFile);
+}
 
 /// <summary>
 /// One limit, in both versions: the controller and the files it writes on v1 and on v2. A null V2 means
@@ -17,10 +21,17 @@ internal sealed record CgroupLimit(string Option, string V1Controller, IReadOnly
 {
     public static CgroupLimit Same(string option, string controller, string file, string value) =>
         new(option, controller, [new(file, value)], controller, [new(file, value)]);
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupLimit);
 }
 
 /// <summary>What the host's cgroup, CPUs and device nodes look like to the parser; a fake in unit tests.</summary>
-internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int> OnlineMems, Func<string, DeviceNumber?> Lookup);
+internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int> OnlineMems, Func<string, DeviceNumber?> Lookup)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(HostFacts);
+}
 
 /// <summary>
 /// The cgroup the command line asks for, validated and converted in full before anything is created: the
@@ -118,6 +129,9 @@ internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<Cgro
 
         return limits;
     }
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(CgroupSpec);
 }
 
 /// <summary>The --memory … --blkio-weight options to limits, in docker's units and with docker's rules.</summary>
@@ -206,8 +220,7 @@ internal sealed class CgroupLimitParser(IReadOnlyDictionary<string, string> raw,
                 throw CgroupUnits.Bad("cpus", cpus, "conflicts with --cpu-period and --cpu-quota (it sets both)");
             }
 
-            decimal n = CgroupUnits.ParseCpus("cpus", cpus, host.OnlineCpus.Count);
-            AddCpuMax("cpus", CgroupUnits.DefaultCpuPeriod, CgroupUnits.CpusToQuota(n));
+            AddCpuMax("cpus", CgroupUnits.DefaultCpuPeriod, CgroupUnits.ParseCpusQuota("cpus", cpus, host.OnlineCpus.Count));
         }
         else if (period is not null || quota is not null)
         {

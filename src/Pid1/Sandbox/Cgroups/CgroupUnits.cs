@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using Pid1.Cli;
 using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
@@ -31,14 +32,52 @@ internal static class CgroupUnits
 
         int shift = end > 0 ? "kmgtp".IndexOf(text[end - 1]) : -1;
         string number = shift >= 0 ? text.Substring(0, end - 1) : text.Substring(0, end);
-        if (number.Length == 0 || !char.IsAsciiDigit(number[0])
-            || !decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal amount))
+        if (number.Length == 0 || !char.IsAsciiDigit(number[0]) || !DecimalText.TryParse(number, out DecimalText amount) || BeyondDecimal(amount.Whole))
         {
             throw Bad(option, value, "is not a size (a number with an optional k, m, g, t or p suffix)");
         }
 
-        decimal bytes = Math.Floor(amount * (decimal)Math.Pow(1024, shift + 1));
-        return bytes <= long.MaxValue ? (long)bytes : throw Bad(option, value, "is too large");
+        int bits = 10 * (shift + 1);
+        if (!long.TryParse(amount.Whole.Length == 0 ? "0" : amount.Whole, NumberStyles.None, CultureInfo.InvariantCulture, out long whole)
+            || whole > long.MaxValue >> bits)
+        {
+            throw Bad(option, value, "is too large");
+        }
+
+        return (whole << bits) + FractionTimesPowerOfTwo(amount.Fraction, bits);
+    }
+
+    /// <summary>Whole digits beyond decimal.MaxValue, which the decimal parser this replaces rejected as no number.</summary>
+    private static bool BeyondDecimal(string whole) =>
+        whole.Length > 29 || (whole.Length == 29 && string.CompareOrdinal(whole, "79228162514264337593543950335") > 0);
+
+    /// <summary>
+    /// floor(0.FRACTION × 2^bits) by binary long division, from the first 18 digits (the rest weigh less than
+    /// 1/1000 of a byte at 2^50).
+    /// </summary>
+    private static long FractionTimesPowerOfTwo(string fraction, int bits)
+    {
+        long numerator = 0;
+        long denominator = 1;
+        for (int i = 0; i < fraction.Length && i < 18; i++)
+        {
+            numerator = (numerator * 10) + (fraction[i] - '0');
+            denominator *= 10;
+        }
+
+        long quotient = 0;
+        for (int i = 0; i < bits; i++)
+        {
+            numerator <<= 1;
+            quotient <<= 1;
+            if (numerator >= denominator)
+            {
+                numerator -= denominator;
+                quotient |= 1;
+            }
+        }
+
+        return quotient;
     }
 
     /// <summary>An integer in [min, max].</summary>
@@ -47,15 +86,16 @@ internal static class CgroupUnits
             ? n
             : throw Bad(option, value, $"is not a number from {min} to {max}");
 
-    /// <summary>--cpus: a decimal number of CPUs, at least 0.01 (1 ms a period) and at most the online CPUs.</summary>
-    public static decimal ParseCpus(string option, string value, int onlineCpus) =>
-        decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal cpus)
-        && cpus >= 0.01m && cpus <= onlineCpus
-            ? cpus
+    /// <summary>
+    /// --cpus: a decimal number of CPUs, at least 0.01 (1 ms a period) and at most the online CPUs, as the
+    /// quota docker gives it: N × 100 ms per 100 ms period, rounded half to even to the microsecond.
+    /// </summary>
+    public static long ParseCpusQuota(string option, string value, int onlineCpus) =>
+        DecimalText.TryParse(value, out DecimalText cpus) && cpus.TryFloor(5, out long quota, out DecimalText.Rest rest)
+        && quota >= DefaultCpuPeriod / 100
+        && (quota < onlineCpus * DefaultCpuPeriod || (quota == onlineCpus * DefaultCpuPeriod && rest == DecimalText.Rest.Zero))
+            ? DecimalText.Round(quota, rest)
             : throw Bad(option, value, $"is not a number of CPUs from 0.01 to {onlineCpus}");
-
-    /// <summary>--cpus N is quota N × 100 ms per 100 ms period, as docker does.</summary>
-    public static long CpusToQuota(decimal cpus) => (long)Math.Round(cpus * DefaultCpuPeriod);
 
     /// <summary>cpu.shares (2–262144) to cpu.weight (1–10000), crun's formula.</summary>
     public static long SharesToWeight(long shares) => 1 + ((shares - 2) * 9999 / 262142);
@@ -69,7 +109,7 @@ internal static class CgroupUnits
     /// </summary>
     public static string ParseCpuList(string option, string value, IReadOnlySet<int> available)
     {
-        var members = new SortedSet<int>();
+        var members = new HashSet<int>();
         foreach (string part in value.Split(','))
         {
             string[] range = part.Split('-');

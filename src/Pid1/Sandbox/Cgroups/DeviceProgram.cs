@@ -42,6 +42,9 @@ internal static class DeviceProgram
             BitConverter.TryWriteBytes(eight.Slice(2, 2), Offset);
             BitConverter.TryWriteBytes(eight.Slice(4, 4), Immediate);
         }
+
+        /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+        public override string ToString() => nameof(Instruction);
     }
 
     public static IReadOnlyList<Instruction> Compile(IReadOnlyList<DeviceRule> rules)

@@ -5,7 +5,11 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>A device node as stat(2) reports it: 'c' or 'b' and its numbers.</summary>
-internal readonly record struct DeviceNumber(char Type, long Major, long Minor);
+internal readonly record struct DeviceNumber(char Type, long Major, long Minor)
+{
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(DeviceNumber);
+}
 
 /// <summary>
 /// One --device-deny/--device-allow rule in the v1 devices controller's terms: type a, b or c; major and
@@ -98,6 +102,9 @@ internal sealed record DeviceRule(bool Allow, char Type, long Major, long Minor,
     }
 
     private static string Number(long n) => n == Any ? "*" : n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(DeviceRule);
 }
 
 /// <summary>--device-read-bps and friends: a block device and a rate (bytes or operations per second).</summary>
@@ -148,4 +155,7 @@ internal sealed record DeviceThrottle(string Option, long Major, long Minor, lon
             : throw CgroupUnits.Bad(option, value, "does not name a block device");
         return new DeviceThrottle(option, node.Major, node.Minor, perSecond);
     }
+
+    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
+    public override string ToString() => nameof(DeviceThrottle);
 }
