@@ -24,13 +24,6 @@ internal static unsafe class HostPaths
         return ReadAndClose(fd, path);
     }
 
-    /// <summary>As <see cref="ReadText"/>, but null when the file cannot be opened (missing, say).</summary>
-    public static string? ReadTextIfPresent(string path)
-    {
-        int fd = Open(path);
-        return fd < 0 ? null : ReadAndClose(fd, path);
-    }
-
     private static int Open(string path)
     {
         byte* cPath = CStrings.From(path);

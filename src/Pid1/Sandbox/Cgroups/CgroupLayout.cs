@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Pid1.Native;
 
 namespace Pid1.Sandbox.Cgroups;
 
@@ -102,7 +103,7 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
         return null;
     }
 
-    private static string ReadControllers(string dir) => HostPaths.ReadTextIfPresent(Path.Join(dir, "cgroup.controllers")) ?? string.Empty;
+    private static string ReadControllers(string dir) => Files.ReadTextIfPresent(Path.Join(dir, "cgroup.controllers")) ?? string.Empty;
 
     /// <summary>The directory of cgroup <paramref name="path"/> in a mount of <paramref name="root"/>; null when outside it.</summary>
     private static string? Below(string mountPoint, string root, string path)

@@ -24,7 +24,7 @@ internal static unsafe class CgroupSetup
         CgroupUnits.ReadList(ReadOr("/sys/devices/system/node/online", "0")),
         LookupDevice);
 
-    private static string ReadOr(string path, string fallback) => HostPaths.ReadTextIfPresent(path) ?? fallback;
+    private static string ReadOr(string path, string fallback) => Files.ReadTextIfPresent(path) ?? fallback;
 
     /// <summary>stat(2) a device node: its type and numbers; null when it is missing or not a device.</summary>
     private static DeviceNumber? LookupDevice(string path)
