@@ -154,56 +154,17 @@ internal static unsafe class Signals
     }
 
     /// <summary>
-    /// Blocks the waited signals on the calling (main) thread; returns the mask pid1 was started with. Masks are
-    /// per thread (hazard 3) and the runtime started its finalizer thread before Main with the inherited mask:
-    /// <see cref="StartBlockingOnFinalizerThread"/> and <see cref="WaitUntilFinalizerThreadBlocks"/> take care of that
-    /// one. Threads made later inherit the mask.
+    /// The mask pid1 was started with, which its program gets back (DESIGN hazard 9). The waited signals are
+    /// blocked already, on every thread: src/Pid1/Native/early-signals.c blocks <see cref="FillWaited"/>'s set
+    /// from an ELF constructor, before the runtime makes its finalizer thread (masks are per thread and
+    /// inherited, hazard 3), and records the mask it found. A signal sent while the runtime starts stays
+    /// pending until the supervisor takes it.
     /// </summary>
-    public static sigset_t BlockWaited()
+    public static sigset_t InheritedMask()
     {
-        sigset_t waited = default;
         sigset_t original = default;
-        FillWaited(ref waited);
-        Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, &original);
+        Libc.pid1_inherited_sigmask(&original);
         return original;
-    }
-
-    /// <summary>
-    /// No call changes another thread's mask, so the finalizer thread is made to run the call itself: a
-    /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals. Only
-    /// the collection runs here: the finalizer thread then blocks them while the main thread goes on with its
-    /// setup, and <see cref="WaitUntilFinalizerThreadBlocks"/> waits for it before pid1 starts anything. A process-directed
-    /// signal that comes before that can go to the finalizer thread and take its default action there (kill pid1,
-    /// or vanish); nothing was started yet then. <c>--version</c> and <c>--help</c> skip this (about 0.3 ms).
-    /// </summary>
-    public static void StartBlockingOnFinalizerThread()
-    {
-        if (!FinalizerThreadMask.Queued)
-        {
-            FinalizerThreadMask.Abandon();
-            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-        }
-    }
-
-    /// <summary>
-    /// Returns true once the finalizer thread blocks the waited signals too: waits for the finalizer that
-    /// <see cref="StartBlockingOnFinalizerThread"/> queued (queues one if it was not called), and tries again
-    /// (three times in all) if it did not run.
-    /// </summary>
-    public static bool WaitUntilFinalizerThreadBlocks()
-    {
-        for (int attempt = 0; attempt < 3 && !FinalizerThreadMask.Done; attempt++)
-        {
-            if (attempt > 0 || !FinalizerThreadMask.Queued)
-            {
-                FinalizerThreadMask.Abandon();
-                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-            }
-
-            GC.WaitForPendingFinalizers();
-        }
-
-        return FinalizerThreadMask.Done;
     }
 
     public static void Add(ref sigset_t set, int signal) =>
@@ -230,29 +191,5 @@ internal static unsafe class Signals
             _ => 0,
         };
         return signal is >= NamedRtmin and <= Max;
-    }
-
-    private sealed class FinalizerThreadMask
-    {
-        private static volatile bool done;
-
-        public static bool Done => done;
-
-        /// <summary>An object was left for the collector: its finalizer may be queued already.</summary>
-        public static bool Queued { get; private set; }
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void Abandon()
-        {
-            _ = new FinalizerThreadMask();
-            Queued = true;
-        }
-
-        ~FinalizerThreadMask()
-        {
-            sigset_t waited = default;
-            FillWaited(ref waited);
-            done = Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, null) == 0;
-        }
     }
 }
