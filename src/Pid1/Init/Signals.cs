@@ -22,11 +22,15 @@ internal static unsafe class Signals
     /// <summary>SIGRTMIN as kill(1), glibc and the kernel's users name it; "RTMIN+N" counts from here.</summary>
     public const int NamedRtmin = 34;
 
-    /// <summary>SIGRTMIN as the linked libc reports it: NativeAOT's thread-activation signal (glibc 34, musl 35).</summary>
-    public static readonly int RuntimeReserved = Libc.__libc_current_sigrtmin();
+    /// <summary>
+    /// SIGRTMIN as the linked libc reports it: NativeAOT's thread-activation signal (glibc 34, musl 35). Asked
+    /// each time (the libc returns a constant) rather than kept in a static field: a static constructor runs on
+    /// first use, and its first use can be in the -p init's supervisor, which must allocate nothing.
+    /// </summary>
+    public static int RuntimeReserved => Libc.__libc_current_sigrtmin();
 
     /// <summary>The first real-time signal pid1 forwards: everything from 32 up to the runtime's is the libc's or the runtime's.</summary>
-    public static readonly int FirstUserRealtime = RuntimeReserved + 1;
+    public static int FirstUserRealtime => RuntimeReserved + 1;
 
     /// <summary>Signals a user can send through pid1: 1–31 but KILL, STOP and CHLD, and RTMIN+1…RTMAX.</summary>
     public static bool IsForwardable(int signal) =>

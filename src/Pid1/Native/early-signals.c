@@ -11,7 +11,7 @@
  * The set is Signals.FillWaited's (src/Pid1/Init/Signals.cs): 1-31 but KILL and STOP (CHLD included), and
  * the users' real-time signals above the libc's SIGRTMIN. SIGRTMIN itself (glibc 34, musl 35) is the
  * runtime's thread-suspension signal for the GC and must stay deliverable on every thread; 32 up to it
- * belong to the libc. The integration test Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignals compares
+ * belong to the libc. The integration test Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem compares
  * each thread's SigBlk with the managed set, so the two cannot drift apart unnoticed.
  *
  * The mask pid1 was started with is what its program must get back (DESIGN hazard 9): recorded here,
