@@ -80,6 +80,10 @@ public static partial class Catalog
         F("signal.h", "int sigpending(sigset_t *set)"),
         // SIGRTMIN as the linked libc sees it (glibc 34, musl 35): the .NET runtime's thread-activation signal.
         F("signal.h", "int __libc_current_sigrtmin(void)", ErrorConvention.None),
+        // pid1's own C (src/Pid1/Native/early-signals.c, linked into pid1): the signal mask pid1 was started with,
+        // recorded by an ELF constructor before it blocked the waited signals. DirectPInvoke "libc" makes every
+        // import a symbol the static link resolves, so this one binds to that object like libc's functions.
+        F("early-signals.h", "void pid1_inherited_sigmask(sigset_t *mask)", ErrorConvention.None),
 
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),

@@ -11,13 +11,11 @@ internal static unsafe class Program
 {
     private static int Main(string[] args)
     {
-        // First of all: block every signal pid1 forwards, so none is lost or kills pid1 while it starts up.
-        // The runtime's finalizer thread (started before Main, nothing blocked) is made to block them too, except
-        // for --version and --help; threads made later inherit the mask (hazard 3).
-        sigset_t original = Signals.BlockWaited();
+        // The waited signals are blocked on every thread since before the runtime started (Native/early-signals.c);
+        // the mask pid1 was started with is what its program gets back.
+        sigset_t original = Signals.InheritedMask();
         if (KernelInit.IsKernelInit())
         {
-            Signals.WaitUntilFinalizerThreadBlocks();
             return KernelInit.Run(args, &original);
         }
 
@@ -25,7 +23,6 @@ internal static unsafe class Program
         {
             if (args.Length > 0 && Commands.IsCommand(args[0]))
             {
-                Signals.WaitUntilFinalizerThreadBlocks();
                 return Commands.Run(args);
             }
 
@@ -40,9 +37,6 @@ internal static unsafe class Program
             {
                 return Print("pid1 " + BuildInfo.Version + "\n");
             }
-
-            // Collected now, finalized while the launcher prepares; the launcher waits for it before spawning.
-            Signals.StartBlockingOnFinalizerThread();
 
             int code = Session.Run(options, args, &original);
 

@@ -1,6 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace Pid1.IntegrationTests;
@@ -125,28 +130,101 @@ public class InitSignalTests
     }
 
     [Fact]
-    public void Threads_EveryThreadOfPid1BlocksTheForwardedSignalsOrWaitsForThem()
+    public void Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem()
     {
+        // The set is blocked in C before the runtime starts (src/Pid1/Native/early-signals.c) and waited for by
+        // the supervisor with Signals.FillWaited: the threads that are not waiting show the C set, which must be
+        // the forwardable signals and SIGCHLD, no more and no less (pid1 was started with nothing blocked).
         using InitRun run = InitRun.Start(InitMode.Plain, [Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
         int runtimeSignal = RuntimeSignal(run.Pid1Pid);
-        ulong forwarded = Forwardable(runtimeSignal).Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
+        ulong waited = Forwardable(runtimeSignal).Append(17).Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
         string[] tasks = System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task");
         Assert.True(tasks.Length >= 2, "the runtime's finalizer thread is expected");
+        int notWaiting = 0;
         foreach (string task in tasks)
         {
             ulong blocked = System.Convert.ToUInt64(System.IO.File.ReadAllLines(task + "/status").First(l => l.StartsWith("SigBlk:")).Substring(7).Trim(), 16);
 
             // sigtimedwait(2) unblocks the waited set while it waits (the kernel keeps the real mask aside).
             bool waiting = System.IO.File.ReadAllText(task + "/syscall").Split(' ')[0] == "128";
-            Assert.True(waiting || (blocked & forwarded) == forwarded, $"{task}: SigBlk {blocked:x16}");
+            notWaiting += waiting ? 0 : 1;
+            Assert.True(waiting || blocked == waited, $"{task}: SigBlk {blocked:x16}, expected {waited:x16}");
 
             // The runtime suspends threads for the GC with its signal: blocked on any thread, a GC would hang.
             Assert.True((blocked & (1UL << (runtimeSignal - 1))) == 0, $"{task}: SigBlk {blocked:x16} blocks the runtime's signal {runtimeSignal}");
         }
 
+        Assert.True(notWaiting >= 1, "the finalizer thread is not waiting for signals");
         run.CloseStdin();
         Assert.Equal(0, run.WaitForExit());
+    }
+
+    [Fact]
+    public async Task Startup_SigtermWhileTheRuntimeStarts_IsForwardedAndPid1Survives()
+    {
+        // The runtime reads /sys/devices/system/cpu/possible as it starts, before Main. In a mount namespace of
+        // its own a FIFO stands in for that file, so pid1 waits inside the runtime's start-up until the test has
+        // sent SIGTERM: opening the FIFO's writing end returns only once pid1 has opened it for reading.
+        string dir = Directory.CreateTempSubdirectory("pid1-early-signal-").FullName;
+        string fifo = Path.Combine(dir, "possible");
+        byte[] possible = System.Text.Encoding.ASCII.GetBytes(File.ReadAllText("/sys/devices/system/cpu/possible"));
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", fifo).ExitCode);
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            using InitRun run = InitRun.Start(
+                InitMode.Plain,
+                ["-vv", "sleep", "1000"],
+                wrapper: ["unshare", "-m", "sh", "-c", "mount --bind \"$0\" /sys/devices/system/cpu/possible && exec \"$@\"", fifo]);
+            Task<FileStream> first = Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Write));
+            FileStream? opened = await Task.WhenAny(first, Task.Delay(TimeSpan.FromSeconds(60))) == first ? await first : null;
+            Assert.True(opened is not null, "pid1's runtime did not open /sys/devices/system/cpu/possible at start:\n" + run.Stderr);
+            Assert.Equal("pid1", Proc.Comm(run.Pid1Pid));
+            run.Signal(15);
+            Serve(opened, possible);
+
+            // The runtime reads the file again later: every further open gets the same content.
+            Task server = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    Serve(new FileStream(fifo, FileMode.Open, FileAccess.Write), possible);
+                }
+            });
+
+            // Not fatal: pid1 goes on, starts the program and forwards the signal that waited for it.
+            Assert.Equal(128 + 15, run.WaitForExit());
+            string[] lines = run.Stderr.TrimEnd('\n').Split('\n');
+            Assert.Matches(@"^pid1: started sleep as pid \d+$", lines[0]);
+            Assert.Contains(lines, l => Regex.IsMatch(l, @"^pid1: forwarded SIGTERM to \d+$"));
+
+            // Opening both ends never waits, and it releases the server if it waits for a reader.
+            stop.Cancel();
+            using (new FileStream(fifo, FileMode.Open, FileAccess.ReadWrite))
+            {
+                await server;
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Serve(FileStream writer, byte[] content)
+    {
+        try
+        {
+            using (writer)
+            {
+                writer.Write(content);
+            }
+        }
+        catch (IOException)
+        {
+            // The reader went away first (EPIPE): it had what it needed.
+        }
     }
 
     [Theory]

@@ -91,6 +91,8 @@ public class SignalsTests
     [Fact]
     public void FillWaited_HoldsTheForwardableSignalsAndSigchldOnly()
     {
+        // src/Pid1/Native/early-signals.c blocks the same set before the runtime starts; the integration test
+        // Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem holds it to this definition.
         sigset_t waited = default;
         Signals.FillWaited(ref waited);
         for (int signal = 1; signal <= Signals.Max; signal++)

@@ -25,11 +25,6 @@ internal static unsafe class Launcher
         {
             bool onTerminal = OwnsTerminal();
             bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
-            if (!Signals.WaitUntilFinalizerThreadBlocks())
-            {
-                Log.Warning("the runtime's finalizer thread does not block signals: a signal sent to pid1 may be lost");
-            }
-
             int pid = options.IsPlainSpawn && !onTerminal
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);

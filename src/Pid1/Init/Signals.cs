@@ -22,11 +22,15 @@ internal static unsafe class Signals
     /// <summary>SIGRTMIN as kill(1), glibc and the kernel's users name it; "RTMIN+N" counts from here.</summary>
     public const int NamedRtmin = 34;
 
-    /// <summary>SIGRTMIN as the linked libc reports it: NativeAOT's thread-activation signal (glibc 34, musl 35).</summary>
-    public static readonly int RuntimeReserved = Libc.__libc_current_sigrtmin();
+    /// <summary>
+    /// SIGRTMIN as the linked libc reports it: NativeAOT's thread-activation signal (glibc 34, musl 35). Asked
+    /// each time (the libc returns a constant) rather than kept in a static field: a static constructor runs on
+    /// first use, and its first use can be in the -p init's supervisor, which must allocate nothing.
+    /// </summary>
+    public static int RuntimeReserved => Libc.__libc_current_sigrtmin();
 
     /// <summary>The first real-time signal pid1 forwards: everything from 32 up to the runtime's is the libc's or the runtime's.</summary>
-    public static readonly int FirstUserRealtime = RuntimeReserved + 1;
+    public static int FirstUserRealtime => RuntimeReserved + 1;
 
     /// <summary>Signals a user can send through pid1: 1–31 but KILL, STOP and CHLD, and RTMIN+1…RTMAX.</summary>
     public static bool IsForwardable(int signal) =>
@@ -154,56 +158,17 @@ internal static unsafe class Signals
     }
 
     /// <summary>
-    /// Blocks the waited signals on the calling (main) thread; returns the mask pid1 was started with. Masks are
-    /// per thread (hazard 3) and the runtime started its finalizer thread before Main with the inherited mask:
-    /// <see cref="StartBlockingOnFinalizerThread"/> and <see cref="WaitUntilFinalizerThreadBlocks"/> take care of that
-    /// one. Threads made later inherit the mask.
+    /// The mask pid1 was started with, which its program gets back (DESIGN hazard 9). The waited signals are
+    /// blocked already, on every thread: src/Pid1/Native/early-signals.c blocks <see cref="FillWaited"/>'s set
+    /// from an ELF constructor, before the runtime makes its finalizer thread (masks are per thread and
+    /// inherited, hazard 3), and records the mask it found. A signal sent while the runtime starts stays
+    /// pending until the supervisor takes it.
     /// </summary>
-    public static sigset_t BlockWaited()
+    public static sigset_t InheritedMask()
     {
-        sigset_t waited = default;
         sigset_t original = default;
-        FillWaited(ref waited);
-        Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, &original);
+        Libc.pid1_inherited_sigmask(&original);
         return original;
-    }
-
-    /// <summary>
-    /// No call changes another thread's mask, so the finalizer thread is made to run the call itself: a
-    /// gen-0 collection of a fresh heap finds one unreachable object whose finalizer blocks the signals. Only
-    /// the collection runs here: the finalizer thread then blocks them while the main thread goes on with its
-    /// setup, and <see cref="WaitUntilFinalizerThreadBlocks"/> waits for it before pid1 starts anything. A process-directed
-    /// signal that comes before that can go to the finalizer thread and take its default action there (kill pid1,
-    /// or vanish); nothing was started yet then. <c>--version</c> and <c>--help</c> skip this (about 0.3 ms).
-    /// </summary>
-    public static void StartBlockingOnFinalizerThread()
-    {
-        if (!FinalizerThreadMask.Queued)
-        {
-            FinalizerThreadMask.Abandon();
-            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-        }
-    }
-
-    /// <summary>
-    /// Returns true once the finalizer thread blocks the waited signals too: waits for the finalizer that
-    /// <see cref="StartBlockingOnFinalizerThread"/> queued (queues one if it was not called), and tries again
-    /// (three times in all) if it did not run.
-    /// </summary>
-    public static bool WaitUntilFinalizerThreadBlocks()
-    {
-        for (int attempt = 0; attempt < 3 && !FinalizerThreadMask.Done; attempt++)
-        {
-            if (attempt > 0 || !FinalizerThreadMask.Queued)
-            {
-                FinalizerThreadMask.Abandon();
-                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-            }
-
-            GC.WaitForPendingFinalizers();
-        }
-
-        return FinalizerThreadMask.Done;
     }
 
     public static void Add(ref sigset_t set, int signal) =>
@@ -230,29 +195,5 @@ internal static unsafe class Signals
             _ => 0,
         };
         return signal is >= NamedRtmin and <= Max;
-    }
-
-    private sealed class FinalizerThreadMask
-    {
-        private static volatile bool done;
-
-        public static bool Done => done;
-
-        /// <summary>An object was left for the collector: its finalizer may be queued already.</summary>
-        public static bool Queued { get; private set; }
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void Abandon()
-        {
-            _ = new FinalizerThreadMask();
-            Queued = true;
-        }
-
-        ~FinalizerThreadMask()
-        {
-            sigset_t waited = default;
-            FillWaited(ref waited);
-            done = Libc.pthread_sigmask(Libc.SIG_BLOCK, &waited, null) == 0;
-        }
     }
 }

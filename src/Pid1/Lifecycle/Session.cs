@@ -21,7 +21,6 @@ internal static unsafe class Session
     {
         if (options.Detach && !Detach.AdoptReport())
         {
-            Signals.WaitUntilFinalizerThreadBlocks();
             return Detach.Launch(options, args, originalMask);
         }
 

@@ -1,0 +1,49 @@
+/* Blocks the signals pid1 waits for before the .NET runtime starts (linked into pid1 for musl and glibc).
+ *
+ * Signal masks are per thread and a new thread inherits its creator's. The runtime creates its finalizer
+ * thread inside its own initialisation, before any managed code runs, so Main can block signals only on
+ * the main thread: the finalizer thread would keep the inherited mask, and a process-directed signal that
+ * the kernel hands to it takes its default action (SIGTERM kills pid1). Nothing managed runs early enough:
+ * this ELF constructor runs from .init_array, after the libc is ready and before main() enters the
+ * runtime, so every thread the runtime ever makes starts with the set blocked, and a signal sent while
+ * the runtime starts stays pending until pid1's supervisor takes it (forwarded, not lost, never fatal).
+ *
+ * The set is Signals.FillWaited's (src/Pid1/Init/Signals.cs): 1-31 but KILL and STOP (CHLD included), and
+ * the users' real-time signals above the libc's SIGRTMIN. SIGRTMIN itself (glibc 34, musl 35) is the
+ * runtime's thread-suspension signal for the GC and must stay deliverable on every thread; 32 up to it
+ * belong to the libc. The integration test Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem compares
+ * each thread's SigBlk with the managed set, so the two cannot drift apart unnoticed.
+ *
+ * The mask pid1 was started with is what its program must get back (DESIGN hazard 9): recorded here,
+ * before it changes, and read once by Signals.BlockWaited through pid1_inherited_sigmask. */
+#define _GNU_SOURCE
+#include <signal.h>
+
+#include "early-signals.h"
+
+#define PID1_MAX_SIGNAL 64
+
+static sigset_t inherited;
+
+/* 101: the first priority not reserved for the implementation, so this runs before any other constructor. */
+__attribute__((constructor(101))) static void pid1_block_waited_signals(void)
+{
+    sigset_t waited;
+    sigemptyset(&waited);
+    for (int number = 1; number < 32; number++) {
+        if (number != SIGKILL && number != SIGSTOP) {
+            sigaddset(&waited, number);
+        }
+    }
+
+    for (int number = SIGRTMIN + 1; number <= PID1_MAX_SIGNAL; number++) {
+        sigaddset(&waited, number);
+    }
+
+    pthread_sigmask(SIG_BLOCK, &waited, &inherited);
+}
+
+void pid1_inherited_sigmask(sigset_t *mask)
+{
+    *mask = inherited;
+}
