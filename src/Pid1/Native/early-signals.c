@@ -15,7 +15,7 @@
  * each thread's SigBlk with the managed set, so the two cannot drift apart unnoticed.
  *
  * The mask pid1 was started with is what its program must get back (DESIGN hazard 9): recorded here,
- * before it changes, and read once by Signals.BlockWaited through pid1_inherited_sigmask. */
+ * before it changes, and read once by Signals.InheritedMask through pid1_inherited_sigmask. */
 #define _GNU_SOURCE
 #include <signal.h>
 
