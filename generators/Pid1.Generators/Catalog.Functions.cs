@@ -84,6 +84,7 @@ public static partial class Catalog
         // recorded by an ELF constructor before it blocked the waited signals. DirectPInvoke "libc" makes every
         // import a symbol the static link resolves, so this one binds to that object like libc's functions.
         F("early-signals.h", "void pid1_inherited_sigmask(sigset_t *mask)", ErrorConvention.None),
+        F("early-signals.h", "int pid1_inherited_sigpipe_ignored(void)", ErrorConvention.None),
 
         // process control, namespaces, mounts
         F("sys/prctl.h", "int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)"),

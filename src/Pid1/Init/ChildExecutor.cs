@@ -58,7 +58,7 @@ internal static unsafe class ChildExecutor
         StepKind.RaiseAmbient => Capabilities.RaiseAmbient(step.Flags, (int)step.Number),
         StepKind.PermittedToAmbient => Capabilities.PermittedToAmbient((int)step.Number),
         StepKind.PassListenFds => Listen.PassFds((int*)step.Data, (int)step.Number, step.Text, ref errorFd),
-        StepKind.RestoreSignals => RestoreSignals((sigset_t*)step.Data),
+        StepKind.RestoreSignals => RestoreSignals((sigset_t*)step.Data, keepPipeIgnored: step.Number != 0),
         StepKind.Exec => Exec((ExecSpec*)step.Data),
         StepKind.JoinNamespace => Libc.setns((int)step.Number, (int)step.Flags),
         StepKind.JoinRoot => JoinRoot((int)step.Number),
@@ -128,12 +128,12 @@ internal static unsafe class ChildExecutor
 
     /// <summary>
     /// The .NET runtime set SIGPIPE to ignored before Main, and ignored signals survive exec: put it back to
-    /// the default, then restore the mask pid1 was started with.
+    /// the default unless pid1's caller had it ignored too, then restore the mask pid1 was started with.
     /// </summary>
-    private static int RestoreSignals(sigset_t* original)
+    private static int RestoreSignals(sigset_t* original, bool keepPipeIgnored)
     {
         sigaction defaults = default;
-        int result = Libc.sigaction(Libc.SIGPIPE, &defaults, null);
+        int result = keepPipeIgnored ? 0 : Libc.sigaction(Libc.SIGPIPE, &defaults, null);
         return result < 0 ? result : Libc.pthread_sigmask(Libc.SIG_SETMASK, original, null);
     }
 

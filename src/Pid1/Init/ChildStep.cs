@@ -1,3 +1,5 @@
+using Pid1.Native;
+
 namespace Pid1.Init;
 
 /// <summary>What a step of the child's setup does. The executor is one switch over these.</summary>
@@ -31,7 +33,7 @@ internal enum StepKind
     /// </summary>
     ParentDeathSignal,
 
-    /// <summary>Restores the signal mask pid1 inherited (hazard 9) and SIGPIPE's default disposition.</summary>
+    /// <summary>Restores the signal mask pid1 inherited (hazard 9) and SIGPIPE's disposition (Number 1: keep it ignored).</summary>
     RestoreSignals,
 
     /// <summary>sethostname(Path, Number bytes) in the new UTS namespace.</summary>
@@ -119,5 +121,13 @@ internal unsafe struct ChildStep
         Data = init,
         Other = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(ProgramStackBytes, 64),
         Number = ProgramStackBytes,
+    };
+
+    /// <summary>The <see cref="StepKind.RestoreSignals"/> step: <paramref name="mask"/>, and SIGPIPE as pid1's caller had it.</summary>
+    public static ChildStep RestoreSignals(sigset_t* mask) => new()
+    {
+        Kind = StepKind.RestoreSignals,
+        Data = mask,
+        Number = Signals.PipeIgnoredByCaller() ? 1 : 0,
     };
 }

@@ -213,7 +213,7 @@ internal static unsafe class Launcher
         }
 
         int[] sockets = Listen.AddSteps(plan, options.Listen, exec);
-        plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = originalMask }, "restore the signal mask");
+        plan.Add(ChildStep.RestoreSignals(originalMask), "restore the signal mask");
         plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {options.Program}");
         return sockets;
     }

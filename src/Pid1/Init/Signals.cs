@@ -171,6 +171,24 @@ internal static unsafe class Signals
         return original;
     }
 
+    /// <summary>
+    /// Whether pid1's caller left SIGPIPE ignored. The runtime ignores it for itself before Main, so the ELF
+    /// constructor looked first; the program gets SIGPIPE back as the caller had it.
+    /// </summary>
+    public static bool PipeIgnoredByCaller() => Libc.pid1_inherited_sigpipe_ignored() != 0;
+
+    /// <summary>The signals a spawned program resets to SIG_DFL: SIGPIPE, unless pid1's caller ignored it.</summary>
+    public static sigset_t SpawnDefaults()
+    {
+        sigset_t defaults = default;
+        if (!PipeIgnoredByCaller())
+        {
+            Add(ref defaults, Libc.SIGPIPE);
+        }
+
+        return defaults;
+    }
+
     public static void Add(ref sigset_t set, int signal) =>
         set.__val[(signal - 1) / 64] |= 1UL << ((signal - 1) % 64);
 

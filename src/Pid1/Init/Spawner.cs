@@ -11,7 +11,7 @@ namespace Pid1.Init;
 internal static unsafe class Spawner
 {
     /// <summary>
-    /// posix_spawnp: own process group, the inherited mask, SIGPIPE back to its default (the runtime ignored it).
+    /// posix_spawnp: own process group, the inherited mask, SIGPIPE as the caller had it (the runtime ignored it).
     /// glibc's spawn sets its two internal signals (32, 33) to SIG_IGN in the child, and ignored survives
     /// exec: listing them as defaults keeps the program's SigIgn exactly what pid1 inherited (musl's leaves them be).
     /// </summary>
@@ -19,8 +19,7 @@ internal static unsafe class Spawner
     {
         posix_spawnattr_t attributes;
         Check.Ok(Libc.posix_spawnattr_init(&attributes), "posix_spawnattr_init");
-        sigset_t defaults = default;
-        Signals.Add(ref defaults, Libc.SIGPIPE);
+        sigset_t defaults = Signals.SpawnDefaults();
         Signals.Add(ref defaults, Signals.FirstLibcInternal);
         Signals.Add(ref defaults, Signals.FirstLibcInternal + 1);
         Libc.posix_spawnattr_setflags(&attributes, Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETPGROUP);

@@ -112,8 +112,7 @@ internal static unsafe class Detach
 
         // dup2 onto itself clears FD_CLOEXEC (POSIX 2017, glibc ≥ 2.29): the one fd the new pid1 must inherit.
         Libc.posix_spawn_file_actions_adddup2(&actions, reportWrite, reportWrite);
-        sigset_t defaults = default;
-        Signals.Add(ref defaults, Libc.SIGPIPE);
+        sigset_t defaults = Signals.SpawnDefaults();
         Libc.posix_spawnattr_setflags(&attributes, Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF);
         Libc.posix_spawnattr_setsigmask(&attributes, originalMask);
         Libc.posix_spawnattr_setsigdefault(&attributes, &defaults);

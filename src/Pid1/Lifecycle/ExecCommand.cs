@@ -140,7 +140,7 @@ internal static unsafe class ExecCommand
             plan.Add(new ChildStep { Kind = StepKind.TakeTerminal }, "tcsetpgrp on stdin");
         }
 
-        plan.Add(new ChildStep { Kind = StepKind.RestoreSignals, Data = unblocked }, "restore the signal mask");
+        plan.Add(ChildStep.RestoreSignals(unblocked), "restore the signal mask");
         plan.Add(new ChildStep { Kind = StepKind.Exec, Data = exec }, $"exec {command[0]}");
     }
 

@@ -18,12 +18,14 @@
  * before it changes, and read once by Signals.InheritedMask through pid1_inherited_sigmask. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stddef.h>
 
 #include "early-signals.h"
 
 #define PID1_MAX_SIGNAL 64
 
 static sigset_t inherited;
+static int inherited_sigpipe_ignored;
 
 /* 101: the first priority not reserved for the implementation, so this runs before any other constructor. */
 __attribute__((constructor(101))) static void pid1_block_waited_signals(void)
@@ -41,9 +43,18 @@ __attribute__((constructor(101))) static void pid1_block_waited_signals(void)
     }
 
     pthread_sigmask(SIG_BLOCK, &waited, &inherited);
+
+    /* The runtime sets SIGPIPE to ignored before main; only here can pid1 still see whether its caller did. */
+    struct sigaction sigpipe;
+    inherited_sigpipe_ignored = sigaction(SIGPIPE, NULL, &sigpipe) == 0 && sigpipe.sa_handler == SIG_IGN;
 }
 
 void pid1_inherited_sigmask(sigset_t *mask)
 {
     *mask = inherited;
+}
+
+int pid1_inherited_sigpipe_ignored(void)
+{
+    return inherited_sigpipe_ignored;
 }
