@@ -60,7 +60,7 @@ internal static unsafe class Session
 
             StatusEvents.Started(current.StatusFd, state);
         }
-        catch (IOException e)
+        catch (SetupException e)
         {
             Log.Warning($"recording the sandbox's state: {e.Message}");
         }

@@ -211,7 +211,7 @@ internal static unsafe class UserNamespace
         int result = Libc.posix_spawnp(&pid, cargv[0], null, null, cargv, envp);
         if (result != 0)
         {
-            throw new SetupException($"run {string.Join(' ', argv)} (package uidmap)", result);
+            throw new SetupException($"run {string.Join(' ', argv)} (package uidmap)", -result);
         }
 
         int status = 0;
