@@ -214,13 +214,20 @@ internal static unsafe class Files
         _ => IsDirectory(directory + "/" + name),
     };
 
+    /// <summary>statx(2) of what is at the path, following symlinks, asking for <paramref name="mask"/>; 0 or −errno.</summary>
+    public static int Stat(string path, uint mask, statx* info)
+    {
+        byte* cPath = CStrings.From(path);
+        int result = Libc.statx(Libc.AT_FDCWD, cPath, 0, mask, info);
+        System.Runtime.InteropServices.NativeMemory.Free(cPath);
+        return result;
+    }
+
     /// <summary>st_mode (and the size) of what is at the path, following symlinks; null when statx fails.</summary>
     private static int? Mode(string path, out long size)
     {
         statx info;
-        byte* cPath = CStrings.From(path);
-        int result = Libc.statx(Libc.AT_FDCWD, cPath, 0, Libc.STATX_BASIC_STATS, &info);
-        System.Runtime.InteropServices.NativeMemory.Free(cPath);
+        int result = Stat(path, Libc.STATX_BASIC_STATS, &info);
         size = (long)info.stx_size;
         return result < 0 ? null : info.stx_mode;
     }

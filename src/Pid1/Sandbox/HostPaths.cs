@@ -10,9 +10,7 @@ internal static unsafe class HostPaths
     public static PathKind Kind(string path)
     {
         statx info;
-        byte* cPath = CStrings.From(path);
-        int result = Libc.statx(Libc.AT_FDCWD, cPath, 0, Libc.STATX_TYPE, &info);
-        NativeMemory.Free(cPath);
+        int result = Files.Stat(path, Libc.STATX_TYPE, &info);
         return result < 0 ? PathKind.Missing : (info.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR ? PathKind.Directory : PathKind.File;
     }
 

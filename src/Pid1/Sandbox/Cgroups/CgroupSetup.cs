@@ -30,9 +30,7 @@ internal static unsafe class CgroupSetup
     private static DeviceNumber? LookupDevice(string path)
     {
         statx st;
-        byte* p = CStrings.From(path);
-        int result = Libc.statx(Libc.AT_FDCWD, p, 0, Libc.STATX_TYPE, &st);
-        System.Runtime.InteropServices.NativeMemory.Free(p);
+        int result = Files.Stat(path, Libc.STATX_TYPE, &st);
         uint type = st.stx_mode & Libc.S_IFMT;
         return result < 0 || (type != Libc.S_IFCHR && type != Libc.S_IFBLK)
             ? null
