@@ -112,6 +112,35 @@ public sealed class LifecycleExecTests : IDisposable
     }
 
     [Fact]
+    public void Exec_UserNamedInASymlinkedPasswd_IsLookedUpInsideTheSandboxsRoot()
+    {
+        // etc/passwd is an absolute symlink, as images often have: read through /proc/PID/root it would resolve
+        // on the host (where /inner-2607/passwd does not exist); pid1 must resolve it inside the sandbox's root.
+        string name = sandboxes.NewName("pwlink");
+        string root = Directory.CreateTempSubdirectory("life-exec-pwlink-").FullName;
+        try
+        {
+            File.SetUnixFileMode(root, (UnixFileMode)0x1ED); // 0755: the user looked up must reach /busybox
+            File.Copy(SandboxRootfs.Busybox, Path.Combine(root, "busybox"));
+            Directory.CreateDirectory(Path.Combine(root, "inner-2607"));
+            Directory.CreateDirectory(Path.Combine(root, "etc"));
+            File.WriteAllText(Path.Combine(root, "inner-2607/passwd"), "inner2607:x:4321:4322::/:/busybox\n");
+            File.CreateSymbolicLink(Path.Combine(root, "etc/passwd"), "/inner-2607/passwd");
+            Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", Path.Combine(root, "ready")).ExitCode);
+            sandboxes.Detach(name, "-m", "/usr/sbin/chroot", root, "/busybox", "sh", "-c", "echo ready > /ready; exec /busybox sleep 2607");
+            LifecycleSandboxes.WaitReady(Path.Combine(root, "ready"));
+            RunResult r = Pid1Binary.Run("exec", name, "--user", "inner2607", "--", "/busybox", "sh", "-c", "echo $(/busybox id -u):$(/busybox id -g)");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("4321:4322\n", r.Stdout);
+        }
+        finally
+        {
+            Pid1Binary.Run("stop", name);
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Exec_HostFdsDoNotReachTheCommand()
     {
         string name = sandboxes.NewName("fds");

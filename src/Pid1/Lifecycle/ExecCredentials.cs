@@ -41,8 +41,8 @@ internal static class ExecIdentity
     public static (uint Uid, uint Gid, uint[] Groups) Parse(string user, string root)
     {
         string[] parts = user.Split(':', 2);
-        string[][] passwd = Table(Path.Combine(root, "etc/passwd"));
-        string[][] group = Table(Path.Combine(root, "etc/group"));
+        string[][] passwd = Table(root, "etc/passwd");
+        string[][] group = Table(root, "etc/group");
         string[]? entry = Array.Find(passwd, e => e.Length > 3 && (e[0] == parts[0] || e[2] == parts[0]));
         uint uid = entry is not null ? Number(entry[2]) : TryNumber(parts[0]) ?? throw Unknown("user", parts[0]);
         uint gid = parts.Length == 2
@@ -79,8 +79,12 @@ internal static class ExecIdentity
     private static uint Field(string[] status, string key, int index) =>
         Number(Array.Find(status, l => l.StartsWith(key, StringComparison.Ordinal))!.Substring(key.Length).Split('\t', StringSplitOptions.RemoveEmptyEntries)[index - 1]);
 
-    private static string[][] Table(string path) =>
-        Files.IsFile(path) ? Array.ConvertAll(Files.Lines(HostPaths.ReadText(path)), l => l.Split(':')) : [];
+    /// <summary>
+    /// A colon table of the sandbox's root, resolved inside that root (RESOLVE_IN_ROOT): an absolute symlink
+    /// such as etc/passwd → /usr/share/... must not reach the host's file through /proc/PID/root.
+    /// </summary>
+    private static string[][] Table(string root, string relative) =>
+        RootFile.ReadIfExists(root, relative) is string text ? Array.ConvertAll(Files.Lines(text), l => l.Split(':')) : [];
 
     private static uint Number(string text) => uint.Parse(text, CultureInfo.InvariantCulture);
 

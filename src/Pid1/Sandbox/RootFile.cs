@@ -7,13 +7,10 @@ namespace Pid1.Sandbox;
 internal static unsafe class RootFile
 {
     /// <summary>
-    /// The text of <paramref name="relative"/> under <paramref name="root"/>. RESOLVE_IN_ROOT makes an
-    /// absolute symlink in the image (etc/passwd → /usr/share/...) resolve inside the root, never on the host.
+    /// The text of <paramref name="relative"/> under <paramref name="root"/>, or null when the file (not the
+    /// root) does not exist. RESOLVE_IN_ROOT makes an absolute symlink in the image (etc/passwd →
+    /// /usr/share/...) resolve inside the root, never on the host.
     /// </summary>
-    public static string Read(string root, string relative) =>
-        ReadIfExists(root, relative) ?? throw new SetupException($"open {Path.Join(root, relative)}", Libc.ENOENT);
-
-    /// <summary>As <see cref="Read"/>, but null when the file (not the root) does not exist.</summary>
     public static string? ReadIfExists(string root, string relative)
     {
         string shown = Path.Join(root, relative);
