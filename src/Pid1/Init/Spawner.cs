@@ -53,7 +53,16 @@ internal static unsafe class Spawner
                 Libc.close(s.Write);
             }
 
-            ChildExecutor.Run(steps, plan.Count, errors.Write);
+            try
+            {
+                ChildExecutor.Run(steps, plan.Count, errors.Write);
+            }
+            finally
+            {
+                // Run ends in exec or _exit; should a bug throw instead, this copy must never unwind into its
+                // callers' catch and finally blocks, which are the parent's cleanup (loop devices, the cgroup).
+                Libc._exit(ExitCodes.SetupFailed);
+            }
         }
 
         Libc.close(errors.Write);
