@@ -73,12 +73,7 @@ internal static unsafe class Program
 
     private static int Print(string text)
     {
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
-        fixed (byte* p = bytes)
-        {
-            Libc.write(Libc.STDOUT_FILENO, p, (nuint)bytes.Length);
-        }
-
+        Output.Stdout(text);
         return 0;
     }
 }

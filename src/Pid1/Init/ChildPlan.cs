@@ -17,8 +17,6 @@ internal sealed unsafe class ChildPlan
 
     public IReadOnlyList<ChildStep> Steps => steps;
 
-    public bool Contains(StepKind kind) => steps.Exists(s => s.Kind == kind);
-
     public ChildPlan Add(ChildStep step, string description)
     {
         steps.Add(step);

@@ -3,8 +3,6 @@ namespace Pid1.Init;
 /// <summary>Decodes a waitpid status into the exit code pid1 reports: the code, or 128+N for signal N.</summary>
 internal static class ExitStatus
 {
-    public static bool Exited(int status) => (status & 0x7f) == 0;
-
     public static bool Signaled(int status) => (status & 0x7f) is not 0 and not 0x7f;
 
     public static bool Stopped(int status) => (status & 0xff) == 0x7f;

@@ -143,7 +143,7 @@ internal static unsafe class KernelInit
     /// <summary>Every controller the kernel offers is enabled for children, so pid1's cgroups can use them.</summary>
     private static void EnableControllers()
     {
-        string controllers = Sandbox.HostPaths.ReadText("/sys/fs/cgroup/cgroup.controllers");
+        string controllers = Files.ReadText("/sys/fs/cgroup/cgroup.controllers");
         foreach (string controller in controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
             int result = Sandbox.Cgroups.Cgroup.WriteFile("/sys/fs/cgroup/cgroup.subtree_control", "+" + controller);

@@ -83,14 +83,8 @@ internal static unsafe class Launcher
 
         if (options.ParentDeathSignal != 0)
         {
-            int parent = Libc.getppid();
-            Check.Ok(Libc.prctl(Libc.PR_SET_PDEATHSIG, (ulong)options.ParentDeathSignal, 0, 0, 0), "prctl PR_SET_PDEATHSIG");
-
-            // The parent may have died before the prctl took effect: then nothing would ever be sent.
-            if (Libc.getppid() != parent)
-            {
-                Libc.kill(Libc.getpid(), options.ParentDeathSignal);
-            }
+            // The parent is read first: if it dies before the prctl takes effect, the signal is raised at once.
+            Check.Ok(Namespaces.SetParentDeathSignal(options.ParentDeathSignal, Libc.getppid()), "prctl PR_SET_PDEATHSIG");
         }
     }
 
@@ -269,15 +263,7 @@ internal static unsafe class Launcher
             return null;
         }
 
-        string initial;
-        try
-        {
-            initial = FdText.ReadToEnd(fd, "/proc/self/environ");
-        }
-        finally
-        {
-            Libc.close(fd);
-        }
+        string initial = Files.ReadAndClose(fd, "/proc/self/environ");
 
         var names = new HashSet<string>();
         foreach (string entry in initial.Split('\0', StringSplitOptions.RemoveEmptyEntries))

@@ -96,7 +96,7 @@ internal static unsafe class CheckpointCommand
     private static string MountedImage(SandboxState state, string image, string destination)
     {
         string mountinfo = $"/proc/{state.Child}/mountinfo";
-        foreach (string line in Files.Lines(HostPaths.ReadText(mountinfo)))
+        foreach (string line in Files.Lines(Files.ReadText(mountinfo)))
         {
             string[] fields = line.Split(' ');
             int separator = Array.IndexOf(fields, "-");

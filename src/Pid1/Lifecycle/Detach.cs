@@ -93,10 +93,7 @@ internal static unsafe class Detach
             return Check.Ok(Libc.open("/dev/null\0"u8.AsPointer(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0), "open /dev/null");
         }
 
-        byte* path = CStrings.From(logFile);
-        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0x1a4);
-        System.Runtime.InteropServices.NativeMemory.Free(path);
-        return Check.Ok(fd, $"open log {logFile}");
+        return Check.Ok(Files.Open(logFile, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT, 0x1a4), $"open log {logFile}");
     }
 
     /// <summary>posix_spawn of pid1 itself: new session, the caller's signal mask, stdio replaced, report fd kept.</summary>

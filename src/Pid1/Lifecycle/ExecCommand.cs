@@ -195,7 +195,7 @@ internal static unsafe class ExecCommand
     private static Dictionary<string, string> CgroupPaths(int pid)
     {
         var paths = new Dictionary<string, string>();
-        foreach (string line in Files.Lines(HostPaths.ReadText($"/proc/{pid}/cgroup")))
+        foreach (string line in Files.Lines(Files.ReadText($"/proc/{pid}/cgroup")))
         {
             string[] parts = line.Split(':', 3);
             if (parts.Length == 3)
@@ -220,11 +220,5 @@ internal static unsafe class ExecCommand
 
     private static int OpenDirectory(string path) => Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY);
 
-    private static int Open(string path, int flags)
-    {
-        byte* text = CStrings.From(path);
-        int fd = Libc.open(text, flags | Libc.O_CLOEXEC, 0);
-        System.Runtime.InteropServices.NativeMemory.Free(text);
-        return Check.Ok(fd, $"open {path}");
-    }
+    private static int Open(string path, int flags) => Check.Ok(Files.Open(path, flags, 0), $"open {path}");
 }

@@ -28,7 +28,7 @@ internal static class ExecIdentity
 {
     public static (uint Uid, uint Gid, uint[] Groups) OfProcess(int pid)
     {
-        string[] status = Files.Lines(HostPaths.ReadText($"/proc/{pid}/status"));
+        string[] status = Files.Lines(Files.ReadText($"/proc/{pid}/status"));
         uint uid = Field(status, "Uid:", 1);
         uint gid = Field(status, "Gid:", 1);
         uint[] groups = Array.Find(status, l => l.StartsWith("Groups:", StringComparison.Ordinal)) is string line
@@ -64,7 +64,7 @@ internal static class ExecIdentity
     /// <summary>Maps a host id to the id inside the process's user namespace (identity without one).</summary>
     private static uint ToInner(int pid, string map, uint id)
     {
-        foreach (string line in Files.Lines(HostPaths.ReadText($"/proc/{pid}/{map}")))
+        foreach (string line in Files.Lines(Files.ReadText($"/proc/{pid}/{map}")))
         {
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length == 3 && id >= Number(f[1]) && id - Number(f[1]) < Number(f[2]))

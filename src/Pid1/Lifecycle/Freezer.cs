@@ -31,7 +31,7 @@ internal static class Freezer
         string events = Path.Combine(Path.GetDirectoryName(file)!, "cgroup.events");
         for (int i = 0; i < 500; i++)
         {
-            if (v1 ? Read(file) == "FROZEN" : HostPaths.ReadText(events).Contains("frozen 1", StringComparison.Ordinal))
+            if (v1 ? Read(file) == "FROZEN" : Files.ReadText(events).Contains("frozen 1", StringComparison.Ordinal))
             {
                 return;
             }

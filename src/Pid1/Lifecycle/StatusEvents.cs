@@ -30,6 +30,11 @@ internal static unsafe class StatusEvents
 
     public static void Started(int fd, SandboxState state)
     {
+        if (fd < 0)
+        {
+            return; // named or detached runs without --status-fd come here too: nothing to build
+        }
+
         var json = new StringBuilder("{\"event\":\"started\"");
         if (state.Name.Length > 0)
         {
@@ -66,13 +71,7 @@ internal static unsafe class StatusEvents
         Write(fd, json.Append("}\n"));
     }
 
-    private static void Write(int fd, StringBuilder json)
-    {
-        if (fd >= 0)
-        {
-            Output.Write(fd, json.ToString());
-        }
-    }
+    private static void Write(int fd, StringBuilder json) => Output.Write(fd, json.ToString());
 }
 
 /// <summary>The few JSON pieces pid1 writes: properties with escaped strings, no serializer (binary size).</summary>

@@ -24,6 +24,9 @@ internal static unsafe class Files
     /// <summary>The size in bytes of what is at the path, following symlinks; −errno when it cannot be seen.</summary>
     public static long Size(string path) => Mode(path, out long size) is null ? -Libc.ENOENT : size;
 
+    /// <summary>The whole text of a small file such as /proc/filesystems; a SetupException naming it otherwise.</summary>
+    public static string ReadText(string path) => ReadAndClose(Check.Ok(Open(path, Libc.O_RDONLY, 0), $"open {path}"), path);
+
     /// <summary>The whole text of a file, or null when it cannot be opened or read (it vanished, say).</summary>
     public static string? ReadTextIfPresent(string path)
     {
@@ -35,11 +38,20 @@ internal static unsafe class Files
 
         try
         {
-            return FdText.ReadToEnd(fd, path);
+            return ReadAndClose(fd, path);
         }
         catch (SetupException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Reads <paramref name="fd"/> to its end and closes it, also when the read fails.</summary>
+    public static string ReadAndClose(int fd, string path)
+    {
+        try
+        {
+            return FdText.ReadToEnd(fd, path);
         }
         finally
         {
@@ -106,6 +118,19 @@ internal static unsafe class Files
 
         Libc.close(fd);
         return result;
+    }
+
+    /// <summary>
+    /// One write(2) of the whole text, as kernel files (cgroup limits, uid maps) require: they take a value only
+    /// whole. The bytes written or −errno.
+    /// </summary>
+    public static nint WriteOnce(int fd, string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        fixed (byte* b = bytes)
+        {
+            return Libc.write(fd, b, (nuint)bytes.Length);
+        }
     }
 
     /// <summary>Opens with O_CLOEXEC added; the descriptor or −errno.</summary>

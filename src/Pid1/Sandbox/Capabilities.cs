@@ -64,7 +64,7 @@ internal static unsafe class Capabilities
 
     /// <summary>The kernel's highest capability number (older kernels know fewer than the table).</summary>
     public static int LastCap() =>
-        int.TryParse(HostPaths.ReadText("/proc/sys/kernel/cap_last_cap").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int last)
+        int.TryParse(Files.ReadText("/proc/sys/kernel/cap_last_cap").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int last)
             ? Math.Min(last, Names.Length - 1)
             : Names.Length - 1;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Pid1.Native;
 
 namespace Pid1.Sandbox;
 
@@ -53,7 +54,7 @@ internal static class ImageProbe
         return types.ToArray();
     }
 
-    public static IReadOnlyList<string> KernelBlockFilesystems() => BlockFilesystems(HostPaths.ReadText("/proc/filesystems"));
+    public static IReadOnlyList<string> KernelBlockFilesystems() => BlockFilesystems(Files.ReadText("/proc/filesystems"));
 
     /// <summary>A boot sector signature and "FAT" where FAT12/16 or FAT32 put their type string.</summary>
     private static bool IsFat(ReadOnlySpan<byte> head) =>

@@ -181,11 +181,5 @@ internal sealed unsafe class LoopDevices
         }
     }
 
-    private static int OpenFile(string path, int flags, string what)
-    {
-        byte* cPath = CStrings.From(path);
-        int fd = Libc.open(cPath, flags, 0);
-        System.Runtime.InteropServices.NativeMemory.Free(cPath);
-        return Check.Ok(fd, what);
-    }
+    private static int OpenFile(string path, int flags, string what) => Check.Ok(Files.Open(path, flags, 0), what);
 }

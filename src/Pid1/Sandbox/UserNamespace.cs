@@ -195,10 +195,8 @@ internal static unsafe class UserNamespace
     {
         string path = FormattableString.Invariant($"/proc/{pid}/{file}");
         string what = $"write '{text.TrimEnd('\n').Replace('\n', ',')}' to {path}";
-        byte* cpath = CStrings.From(path);
-        byte* ctext = CStrings.From(text);
-        int fd = Check.Ok(Libc.open(cpath, Libc.O_WRONLY | Libc.O_CLOEXEC, 0), $"open {path}");
-        long written = Libc.write(fd, ctext, (nuint)System.Text.Encoding.UTF8.GetByteCount(text));
+        int fd = Check.Ok(Files.Open(path, Libc.O_WRONLY, 0), $"open {path}");
+        nint written = Files.WriteOnce(fd, text);
         Libc.close(fd);
         Check.Ok(written, what);
     }

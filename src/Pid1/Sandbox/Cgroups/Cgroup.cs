@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
 using System.Threading;
 using Pid1.Native;
 
@@ -167,7 +166,7 @@ internal sealed unsafe class Cgroup
 
     private static void CopyFromParent(string parent, string child, string file)
     {
-        string value = HostPaths.ReadText(parent + "/" + file).Trim();
+        string value = Files.ReadText(parent + "/" + file).Trim();
         Check.Ok(WriteFile(child + "/" + file, value), $"copy {file} '{value}' from {parent} to {child}");
     }
 
@@ -188,9 +187,7 @@ internal sealed unsafe class Cgroup
             program = Check.Ok(Libc.bpf(Libc.BPF_PROG_LOAD, &load, (uint)sizeof(bpf_attr)), $"load the BPF device program for {dir}");
         }
 
-        byte* path = CStrings.From(dir);
-        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        System.Runtime.InteropServices.NativeMemory.Free(path);
+        int fd = Files.Open(dir, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
         try
         {
             Check.Ok(fd, $"open {dir}");
@@ -298,21 +295,13 @@ internal sealed unsafe class Cgroup
     /// <summary>One write(2) of the whole value, as cgroup files require; −errno on failure.</summary>
     public static int WriteFile(string path, string value)
     {
-        byte* p = CStrings.From(path);
-        int fd = Libc.open(p, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        System.Runtime.InteropServices.NativeMemory.Free(p);
+        int fd = Files.Open(path, Libc.O_WRONLY, 0);
         if (fd < 0)
         {
             return fd;
         }
 
-        byte[] bytes = Encoding.UTF8.GetBytes(value);
-        nint written;
-        fixed (byte* b = bytes)
-        {
-            written = Libc.write(fd, b, (nuint)bytes.Length);
-        }
-
+        nint written = Files.WriteOnce(fd, value);
         Libc.close(fd);
         return written < 0 ? (int)written : 0;
     }

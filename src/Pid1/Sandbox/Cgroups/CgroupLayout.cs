@@ -22,7 +22,7 @@ internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> C
 internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
 {
     public static CgroupLayout Detect() =>
-        Parse(HostPaths.ReadText("/proc/self/mountinfo"), HostPaths.ReadText("/proc/self/cgroup"), ReadControllers);
+        Parse(Files.ReadText("/proc/self/mountinfo"), Files.ReadText("/proc/self/cgroup"), ReadControllers);
 
     /// <param name="mountinfo">/proc/self/mountinfo.</param>
     /// <param name="procCgroup">/proc/self/cgroup: "ID:CONTROLLERS:PATH", "0::PATH" for v2.</param>

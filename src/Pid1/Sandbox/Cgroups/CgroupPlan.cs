@@ -17,8 +17,6 @@ internal sealed record PlannedWrite(string Option, CgroupFile File)
 /// </summary>
 internal sealed record CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> Enable, IReadOnlyList<PlannedWrite> Writes, IReadOnlyList<DeviceRule> DeviceProgram)
 {
-    public string Leaf(string name) => Hierarchy.Dir + "/" + name;
-
     /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
     public override string ToString() => nameof(CgroupTarget);
 }

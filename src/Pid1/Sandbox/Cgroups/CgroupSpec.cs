@@ -40,11 +40,11 @@ internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int>
 /// </summary>
 internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<CgroupLimit> Limits, IReadOnlyList<DeviceRule> Devices)
 {
-    /// <summary>Null when no cgroup option was given.</summary>
     /// <summary>Whether any cgroup option was given at all.</summary>
     public static bool IsRequested(Options options) =>
         options.CgroupName is not null || options.CgroupLimits.Count > 0 || options.CgroupDeviceRules.Count > 0;
 
+    /// <summary>Null when no cgroup option was given.</summary>
     public static CgroupSpec? From(Options options, HostFacts host)
     {
         if (!IsRequested(options))
