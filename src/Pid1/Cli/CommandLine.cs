@@ -35,18 +35,6 @@ internal static class CommandLine
         public Func<Options, string, Options> Apply { get; } = apply;
     }
 
-    private static readonly Dictionary<string, ulong> NamespaceFlags = new()
-    {
-        ["mount"] = Libc.CLONE_NEWNS,
-        ["uts"] = Libc.CLONE_NEWUTS,
-        ["ipc"] = Libc.CLONE_NEWIPC,
-        ["net"] = Libc.CLONE_NEWNET,
-        ["pid"] = Libc.CLONE_NEWPID,
-        ["userns"] = Libc.CLONE_NEWUSER,
-        ["cgroupns"] = Libc.CLONE_NEWCGROUP,
-        ["time"] = Libc.CLONE_NEWTIME,
-    };
-
     private static readonly string[] CgroupLimitOptions =
     {
         "memory", "memory-swap", "memory-swappiness", "cpu-shares", "cpu-period", "cpu-quota", "cpus",
@@ -304,15 +292,15 @@ internal static class CommandLine
         new("wait-all", '\0', Arg.None, false, (o, _) => o with { WaitAll = true }),
 
         // Namespaces, with unshare(1)'s letters.
-        Namespace("mount", 'm'),
-        Namespace("uts", 'u'),
-        Namespace("ipc", 'i'),
-        Namespace("net", 'n'),
-        Namespace("pid", 'p'),
+        Namespace("mount", 'm', Libc.CLONE_NEWNS),
+        Namespace("uts", 'u', Libc.CLONE_NEWUTS),
+        Namespace("ipc", 'i', Libc.CLONE_NEWIPC),
+        Namespace("net", 'n', Libc.CLONE_NEWNET),
+        Namespace("pid", 'p', Libc.CLONE_NEWPID),
         // unshare's long names --user and --cgroup would clash with --user USER[:GROUP] and --cgroup NAME.
-        Namespace("userns", 'U'),
-        Namespace("cgroupns", 'C'),
-        Namespace("time", 'T'),
+        Namespace("userns", 'U', Libc.CLONE_NEWUSER),
+        Namespace("cgroupns", 'C', Libc.CLONE_NEWCGROUP),
+        Namespace("time", 'T', Libc.CLONE_NEWTIME),
         new("fork", 'f', Arg.None, false, (o, _) => o),
         new("unshare-all", '\0', Arg.None, false, (o, _) => o with { UnshareAll = true }),
         new("mount-proc", '\0', Arg.Optional, false, (o, v) => o with { MountProc = v.Length == 0 ? "/proc" : v }),
@@ -367,8 +355,8 @@ internal static class CommandLine
         new("reboot", '\0', Arg.None, false, (o, _) => o with { Reboot = true }),
     ];
 
-    private static Spec Namespace(string name, char letter) =>
-        new(name, letter, Arg.None, false, (o, _) => o with { Namespaces = o.Namespaces | NamespaceFlags[name] });
+    private static Spec Namespace(string name, char letter, ulong flag) =>
+        new(name, letter, Arg.None, false, (o, _) => o with { Namespaces = o.Namespaces | flag });
 
     private static Options AddMount(Options o, MountRequest mount) => o with { Mounts = [.. o.Mounts, mount] };
 
