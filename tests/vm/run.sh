@@ -111,14 +111,14 @@ boot() {
 
 # judge NAME ENDING: count the guest's checks, then the kernel's own words about how it ended.
 judge() {
-    local name=$1 ending=$2 log="$cache/$1.log"
+    local name=$1 ending=$2 log="$cache/$1.log" failed_before=$failed
     tr -d '\r' <"$log" >"$log.txt"
     while read -r _ result check detail; do
         if [ "$result" = PASS ]; then pass "$name/$check"; else fail "$name/$check" "$detail"; fi
     done < <(grep -E '^VMTEST (PASS|FAIL) ' "$log.txt")
     if grep -q 'Kernel panic' "$log.txt"; then fail "$name/no-panic" "$(grep -m1 'Kernel panic' "$log.txt")"; else pass "$name/no-panic"; fi
     if grep -q "reboot: $ending" "$log.txt"; then pass "$name/clean-$ending"; else fail "$name/clean-$ending" "no 'reboot: $ending' in the log"; fi
-    if [ "$failed" != 0 ]; then
+    if [ "$failed" != "$failed_before" ]; then
         say "serial log of $name:"
         sed 's/^/  | /' "$log.txt" >&2
     fi
