@@ -17,7 +17,7 @@ public sealed class EchoServerTests
     [Fact]
     public async Task EchoServer_ActivatedByPid1_EchoesManyClientsAtOnce_AndExits0OnSigterm()
     {
-        int port = FreePort();
+        int port = Sandbox.SandboxTools.FreePort();
         using var pid1 = Pid1Binary.Start(Pid1Binary.Path, ["-n", "--listen", $"127.0.0.1:{port}", "--user", "nobody", "--", EchoServer]);
         try
         {
@@ -58,13 +58,5 @@ public sealed class EchoServerTests
         await stream.WriteAsync(bytes);
         using var reader = new StreamReader(stream, Encoding.ASCII);
         return await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) ?? string.Empty;
-    }
-
-    /// <summary>A port nothing listens on now: the kernel picks one, and it is released for pid1 to bind.</summary>
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

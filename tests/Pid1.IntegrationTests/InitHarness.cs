@@ -83,10 +83,12 @@ public sealed class InitRun : IDisposable
         return new InitRun(process, mode);
     }
 
-    public string ReadLine() => ReadLine(Process) ?? throw new EndOfStreamException("pid1's stdout closed; stderr:\n" + Stderr);
+    public string ReadLine() => ReadLineOrNull(Process) ?? throw new EndOfStreamException("pid1's stdout closed; stderr:\n" + Stderr);
 
-    /// <summary>The next line of <paramref name="process"/>'s stdout without a trailing CR; null at its end.</summary>
-    public static string? ReadLine(Process process)
+    /// <summary>The next line of <paramref name="process"/>'s stdout without a trailing CR; EndOfStreamException at its end.</summary>
+    public static string ReadLine(Process process) => ReadLineOrNull(process) ?? throw new EndOfStreamException();
+
+    private static string? ReadLineOrNull(Process process)
     {
         var read = process.StandardOutput.ReadLineAsync();
         return read.Wait(Patience) ? read.Result?.TrimEnd('\r') : throw new TimeoutException("no line within a minute");

@@ -17,7 +17,7 @@ public class InitTerminalTests
     {
         string pid1 = Pid1Binary.Path + (pidFlag ? " -p --mount-proc" : string.Empty);
         using Process script = StartScript($"{pid1} sh -c 'echo $(cut -d\" \" -f1,5,8 /proc/$$/stat)'");
-        string[] fields = ReadLine(script).Split(' ');
+        string[] fields = InitRun.ReadLine(script).Split(' ');
         Assert.Equal(3, fields.Length);
         Assert.Equal(fields[0], fields[1]); // pid == process group
         Assert.Equal(fields[1], fields[2]); // process group == the terminal's foreground group
@@ -40,10 +40,10 @@ public class InitTerminalTests
     {
         string pid1 = Pid1Binary.Path + (pidFlag ? " -p" : string.Empty);
         using Process script = StartScript($"{pid1} sh -c 'trap \"echo got-INT; exit 3\" INT; echo ready; read x'");
-        Assert.Equal("ready", ReadLine(script));
+        Assert.Equal("ready", InitRun.ReadLine(script));
         script.StandardInput.Write("\u0003");
         script.StandardInput.Flush();
-        Assert.EndsWith("got-INT", ReadLine(script));
+        Assert.EndsWith("got-INT", InitRun.ReadLine(script));
         Assert.True(script.WaitForExit(60_000));
         Assert.Equal(3, script.ExitCode);
     }
@@ -54,7 +54,7 @@ public class InitTerminalTests
         // Before job-control transparency, bash waited forever for pid1 while its program sat stopped.
         string job = $"{Pid1Binary.Path} sh -c \"echo ready; read x; echo got-\\$x\"";
         using Process script = StartScript($"bash -m -c '{job}; echo stopped=$?; fg; echo exited=$?'");
-        Assert.Equal("ready", ReadLine(script));
+        Assert.Equal("ready", InitRun.ReadLine(script));
         script.StandardInput.Write("\u001a");
         script.StandardInput.Flush();
         Assert.Contains("stopped=147", ReadUntil(script, l => l.StartsWith("stopped=")));
@@ -69,8 +69,6 @@ public class InitTerminalTests
     private static Process StartScript(string command) =>
         Pid1Binary.Start("script", ["-qec", command, "/dev/null"]);
 
-    private static string ReadLine(Process process) => InitRun.ReadLine(process) ?? throw new System.IO.EndOfStreamException();
-
     /// <summary>Reads lines up to and including the first that matches; returns them all.</summary>
     private static System.Collections.Generic.List<string> ReadUntil(Process process, System.Func<string, bool> match)
     {
@@ -78,7 +76,7 @@ public class InitTerminalTests
         string line;
         do
         {
-            line = ReadLine(process);
+            line = InitRun.ReadLine(process);
             lines.Add(line);
         }
         while (!match(line));

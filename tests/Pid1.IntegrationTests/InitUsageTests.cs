@@ -32,12 +32,11 @@ public class InitUsageTests
         // The parent shell starts pid1 in the background, says its pid and waits on stdin; the test kills it.
         string pid1 = Pid1Binary.Path + (mode == InitMode.PidFlag ? " -p" : string.Empty);
         using var parent = Pid1Binary.Start("sh", ["-c", $"{pid1} --pdeathsig TERM \"$0\" -p -x 15 & echo $!; read x", Native.Helper("sigtrap")]);
-        int pid = int.Parse(ReadLine(parent));
-        Assert.Equal("ready", ReadLine(parent));
+        int pid = int.Parse(InitRun.ReadLine(parent));
+        Assert.Equal("ready", InitRun.ReadLine(parent));
         parent.Kill();
-        Assert.Equal("sig 15", ReadLine(parent));
+        Assert.Equal("sig 15", InitRun.ReadLine(parent));
         Proc.WaitFor(() => Proc.State(pid), s => s is '\0' or 'Z', "pid1 to exit");
     }
 
-    private static string ReadLine(System.Diagnostics.Process process) => InitRun.ReadLine(process) ?? throw new System.IO.EndOfStreamException();
 }
