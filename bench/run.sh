@@ -21,9 +21,9 @@ QUICK=0 REPORT_ONLY=0
 [[ ${1:-} == --report ]] && REPORT_ONLY=1
 
 if ((QUICK)); then
-    RUNS=${BENCH_RUNS:-30} WARMUP=3 ORPHANS=${BENCH_ORPHANS:-2000} TERM_RUNS=20 RATE_COUNT=1000
+    RUNS=${BENCH_RUNS:-30} WARMUP=3 ORPHANS=${BENCH_ORPHANS:-2000} TERM_RUNS=20 IDLE_TERM_RUNS=10 RATE_COUNT=1000
 else
-    RUNS=${BENCH_RUNS:-300} WARMUP=20 ORPHANS=${BENCH_ORPHANS:-100000} TERM_RUNS=200 RATE_COUNT=20000
+    RUNS=${BENCH_RUNS:-300} WARMUP=20 ORPHANS=${BENCH_ORPHANS:-100000} TERM_RUNS=200 IDLE_TERM_RUNS=50 RATE_COUNT=20000
 fi
 NS_RUNS=$(((RUNS + 2) / 3))
 ROUNDS=${BENCH_ROUNDS:-2}
@@ -259,16 +259,20 @@ reaping_section() {
 signals_section() {
     : >"$RAW/signals.txt"
     for pair in "none|env" "${INITS[@]}"; do
-        local label=${pair%%|*} cmd=${pair#*|} term rate rc=0
+        local label=${pair%%|*} cmd=${pair#*|} term idle rate rc=0
         note "signals: $label"
         # shellcheck disable=SC2086
         term=$("$WORK/signals" term "$TERM_RUNS" $cmd 2>"$WORK/stderr") || rc=$?
         ((rc == 0)) || term="n/a (exit $rc: $(head -n1 "$WORK/stderr"))"
         rc=0
         # shellcheck disable=SC2086
+        idle=$("$WORK/signals" idle-term "$IDLE_TERM_RUNS" $cmd 2>"$WORK/stderr") || rc=$?
+        ((rc == 0)) || idle="n/a (exit $rc: $(head -n1 "$WORK/stderr"))"
+        rc=0
+        # shellcheck disable=SC2086
         rate=$("$WORK/signals" rate "$RATE_COUNT" $cmd 2>"$WORK/stderr") || rc=$?
         ((rc == 0)) || rate="n/a (exit $rc: $(head -n1 "$WORK/stderr"))"
-        printf '%s\t%s\t%s\n' "$label" "$term" "$rate" >>"$RAW/signals.txt"
+        printf '%s\t%s\t%s\t%s\n' "$label" "$term" "$rate" "$idle" >>"$RAW/signals.txt"
     done
 }
 
@@ -313,16 +317,17 @@ reaping_table() {
 }
 
 signals_table() {
-    echo "| init | SIGTERM → exit median µs | min–max µs | child left running | forwarded USR1 round trip median µs | round trips per s |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    while IFS=$'\t' read -r label term rate; do
-        local t1 t2 t3 r1 r2
+    echo "| init | SIGTERM → exit median µs | min–max µs | child left running | after 0.2 s idle: median µs | forwarded USR1 round trip median µs | round trips per s |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r label term rate idle; do
+        local t1 t2 t3 i1 r1 r2
         if [[ $term == n/a* ]]; then t1=$term t2="" t3=""; else
             t1=$(field "$term" median_us) t2="$(field "$term" min_us)–$(field "$term" max_us)"
             t3="$(field "$term" child_survived) of $(field "$term" runs)"
         fi
+        if [[ ${idle:-n/a} == n/a* ]]; then i1=${idle:-n/a}; else i1=$(field "$idle" median_us); fi
         if [[ $rate == n/a* ]]; then r1=$rate r2=""; else r1=$(field "$rate" median_us) r2=$(field "$rate" rate_per_s); fi
-        printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$t1" "$t2" "$t3" "$r1" "$r2"
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$t1" "$t2" "$t3" "$i1" "$r1" "$r2"
     done <"$RAW/signals.txt"
 }
 
@@ -382,7 +387,9 @@ write_results() {
         echo
         echo "bench/signals.c: SIGTERM → exit starts \`INIT /bin/sleep 1000\` $TERM_RUNS times, waits until sleep runs, and"
         echo "times kill(init, SIGTERM) until waitpid returns; \"child left running\" counts runs where the init exited but"
-        echo "sleep did not (the init died of the signal instead of forwarding it). Round trip: $RATE_COUNT times, SIGUSR1 to the init, forwarded to a"
+        echo "sleep did not (the init died of the signal instead of forwarding it). \"After 0.2 s idle\": the same, $IDLE_TERM_RUNS times,"
+        echo "with the init left idle for 200 ms before the SIGTERM, as a real one finds it (pid1 has then dropped its"
+        echo "read-only pages, and faults back what its exit path needs). Round trip: $RATE_COUNT times, SIGUSR1 to the init, forwarded to a"
         echo "child that answers with SIGUSR2 straight to the harness; one signal in flight, so none merges. \"none\" is the"
         echo "harness without an init: the floor."
         echo
@@ -420,7 +427,7 @@ if ((REPORT_ONLY)); then
 fi
 
 rm -f "$RAW"/*.json "$RAW"/*.tsv "$RAW"/*.txt "$RAW"/params.env
-declare -p QUICK RUNS NS_RUNS WARMUP ORPHANS TERM_RUNS RATE_COUNT ROUNDS HIDDEN_UNIFIED | sed 's/^declare -- //' >"$RAW/params.env"
+declare -p QUICK RUNS NS_RUNS WARMUP ORPHANS TERM_RUNS IDLE_TERM_RUNS RATE_COUNT ROUNDS HIDDEN_UNIFIED | sed 's/^declare -- //' >"$RAW/params.env"
 note "pid1: $PID1; $ROUNDS rounds"
 startup_section
 namespace_section

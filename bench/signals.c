@@ -1,6 +1,8 @@
 /* signals: how fast an init passes signals on.
  *   signals term RUNS INIT [ARGS...]   starts `INIT ARGS /bin/sleep 1000` RUNS times; once sleep runs, sends
  *                                      SIGTERM to the init and times kill() -> waitpid() returning.
+ *   signals idle-term RUNS INIT [ARGS...]  the same, but the init has run idle for 200 ms first: how a real
+ *                                      SIGTERM finds an init (pid1, for one, trims its pages once idle).
  *   signals rate COUNT INIT [ARGS...]  starts `INIT ARGS <this program> echo <our pid>`; the echo child answers
  *                                      each SIGUSR1 it gets with a SIGUSR2 to us; times COUNT round trips
  *                                      (kill USR1 to the init -> forwarded -> USR2 back): one signal in flight,
@@ -97,7 +99,7 @@ static pid_t wait_for_child(pid_t init, const char *name)
     return child;
 }
 
-static int term(int runs, char **init, int count)
+static int term(int runs, int settle_ms, char **init, int count)
 {
     long long *took = calloc(runs, sizeof *took);
     int survivors = 0;
@@ -105,6 +107,7 @@ static int term(int runs, char **init, int count)
         pid_t pid = start(init, count, "/bin/sleep", "1000", NULL);
         pid_t sleeper = wait_for_child(pid, "sleep");
         if (!sleeper) { fprintf(stderr, "signals: %s never started sleep\n", init[0]); kill(pid, SIGKILL); return 1; }
+        if (settle_ms) usleep(settle_ms * 1000);
         long long t0 = now_ns();
         kill(pid, SIGTERM);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
@@ -168,9 +171,10 @@ static __attribute__((noreturn)) void echo(pid_t harness)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "echo") == 0) echo(atoi(argv[2]));
-    if (argc < 4) { fprintf(stderr, "usage: signals term RUNS INIT [ARGS...] | signals rate COUNT INIT [ARGS...]\n"); return 2; }
+    if (argc < 4) { fprintf(stderr, "usage: signals term|idle-term RUNS INIT [ARGS...] | signals rate COUNT INIT [ARGS...]\n"); return 2; }
     int n = atoi(argv[2]);
-    if (strcmp(argv[1], "term") == 0) return term(n, argv + 3, argc - 3);
+    if (strcmp(argv[1], "term") == 0) return term(n, 0, argv + 3, argc - 3);
+    if (strcmp(argv[1], "idle-term") == 0) return term(n, 200, argv + 3, argc - 3);
     if (strcmp(argv[1], "rate") == 0) return rate(n, argv + 3, argc - 3);
     return 2;
 }
