@@ -187,7 +187,7 @@ internal static unsafe class ExecCommand
                 continue;
             }
 
-            string dir = layout.Directory(cgroup) ?? throw new SetupException($"join cgroup {cgroup} of {sandbox}: no cgroup mount here shows it");
+            string dir = layout.Directory(cgroup) ?? throw new SetupException($"join cgroup {cgroup} of the sandbox (pid {sandbox}): no cgroup mount here shows it");
             string procs = Path.Join(dir, "cgroup.procs");
             Check.Ok(Files.WriteText(procs, clone.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"join cgroup {procs}");
         }
