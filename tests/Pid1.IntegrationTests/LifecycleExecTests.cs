@@ -165,6 +165,32 @@ public sealed class LifecycleExecTests : IDisposable
     }
 
     [Fact]
+    public void Exec_Cgroup2MountedElsewhere_CommandStillJoinsTheSandboxsCgroup()
+    {
+        // In a private mount namespace cgroup2 is moved away from /sys/fs/cgroup (or .../unified on a hybrid
+        // host), as in a container that mounts it elsewhere: exec must find the sandbox's cgroup through the mounts.
+        string name = sandboxes.NewName("cg2moved");
+        string mountPoint = Directory.CreateTempSubdirectory("life-exec-cg2-").FullName;
+        const string Script = """
+            set -e
+            mount --move "$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)" "$1"
+            "$2" --detach --name "$3" --cgroup "$3" sleep 2608 >/dev/null
+            "$2" exec "$3" -- cat /proc/self/cgroup
+            """;
+        try
+        {
+            RunResult r = Pid1Binary.RunCommand("unshare", "-m", "--propagation", "private", "/bin/sh", "-c", Script, "sh", mountPoint, Pid1Binary.Path, name);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains(r.Stdout.Split('\n'), line => line.StartsWith("0::/", StringComparison.Ordinal) && line.EndsWith("/" + name, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Pid1Binary.Run("stop", name);
+            Directory.Delete(mountPoint);
+        }
+    }
+
+    [Fact]
     public void Exec_UnknownSandbox_Gives1()
     {
         RunResult r = Pid1Binary.Run("exec", "life-no-such-sandbox", "--", "true");

@@ -214,6 +214,75 @@ public class CgroupTests
     }
 
     [Fact]
+    public void ProcCgroup_V1Lines_GiveEachHierarchysControllersAndPath()
+    {
+        CgroupMembership[] lines = ProcCgroup.Parse("4:memory:/outer\n2:cpu,cpuacct:/a:b\n9:name=systemd:/user.slice\n");
+        Assert.Equal([new("memory", "/outer"), new("cpu,cpuacct", "/a:b"), new("name=systemd", "/user.slice")], lines);
+        Assert.DoesNotContain(lines, m => m.IsUnified);
+        Assert.True(lines[1].Has("cpuacct"));
+        Assert.False(lines[1].Has("cpuset"));
+        Assert.Equal("/a:b", ProcCgroup.Of(lines, "cpu"));
+        Assert.Equal("/", ProcCgroup.Of(lines, "freezer"));
+        Assert.Equal("/", ProcCgroup.Unified(lines));
+    }
+
+    [Fact]
+    public void ProcCgroup_V2Line_IsTheUnifiedPath()
+    {
+        CgroupMembership line = Assert.Single(ProcCgroup.Parse("0::/user.slice/session-2.scope\n"));
+        Assert.True(line.IsUnified);
+        Assert.Equal("/user.slice/session-2.scope", ProcCgroup.Unified([line]));
+        Assert.Equal("/", ProcCgroup.Of([line], "freezer"));
+    }
+
+    [Fact]
+    public void ProcCgroup_Hybrid_V1PathsBesideTheV2One_MalformedLinesSkipped()
+    {
+        CgroupMembership[] lines = ProcCgroup.Parse(HybridProcCgroup + "6:freezer:/frozen\nnot a cgroup line\n");
+        Assert.Equal(6, lines.Length);
+        Assert.Equal("/", ProcCgroup.Unified(lines));
+        Assert.Equal("/outer", ProcCgroup.Of(lines, "memory"));
+        Assert.Equal("/frozen", ProcCgroup.Of(lines, "freezer"));
+        Assert.Single(lines, m => m.IsUnified);
+    }
+
+    [Fact]
+    public void Layout_Directory_Cgroup2MountedElsewhere_IsFoundThere()
+    {
+        string mountinfo = HybridMountinfo.Replace("/sys/fs/cgroup/unified", "/run/cg2", StringComparison.Ordinal);
+        var layout = CgroupLayout.Parse(mountinfo, HybridProcCgroup, _ => "hugetlb\n");
+        Assert.Equal("/run/cg2/sandbox", layout.Directory(new(string.Empty, "/sandbox")));
+        Assert.Equal("/run/cg2", layout.Directory(new(string.Empty, "/")));
+        Assert.Equal("/run/cg2", layout.Grouping!.Dir);
+    }
+
+    [Fact]
+    public void Layout_Directory_V1Hierarchies_ByControllerOrName()
+    {
+        var layout = CgroupLayout.Parse(HybridMountinfo, HybridProcCgroup, _ => string.Empty);
+        Assert.Equal("/sys/fs/cgroup/memory/other", layout.Directory(new("memory", "/other")));
+        Assert.Equal("/sys/fs/cgroup/systemd/user.slice", layout.Directory(new("name=systemd", "/user.slice")));
+        Assert.Equal("/sys/fs/cgroup/unified/x", layout.Directory(new(string.Empty, "/x")));
+        Assert.Null(layout.Directory(new("freezer", "/x"))); // not mounted in HybridMountinfo
+    }
+
+    [Fact]
+    public void Layout_Directory_ContainerMountRoot_MapsInsideIt_NullOutside()
+    {
+        var layout = CgroupLayout.Parse("25 1 0:22 /docker/abc /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/docker/abc\n", _ => "memory");
+        Assert.Equal("/sys/fs/cgroup", layout.Grouping!.Dir);
+        Assert.Equal("/sys/fs/cgroup/x", layout.Directory(new(string.Empty, "/docker/abc/x")));
+        Assert.Null(layout.Directory(new(string.Empty, "/docker/other")));
+    }
+
+    [Fact]
+    public void Layout_Directory_HiddenCgroup2Mount_IsNotUsed()
+    {
+        string covered = HybridMountinfo + "50 40 0:60 / /sys/fs/cgroup/unified rw,relatime - tmpfs none rw\n";
+        Assert.Null(CgroupLayout.Parse(covered, HybridProcCgroup, _ => "hugetlb\n").Directory(new(string.Empty, "/x")));
+    }
+
+    [Fact]
     public void Plan_V1_WritesDockersV1Files()
     {
         var layout = CgroupLayout.Parse(HybridMountinfo, HybridProcCgroup, _ => string.Empty);

@@ -55,6 +55,31 @@ public class SandboxIdentityTests
     }
 
     [Fact]
+    public void Resolve_ManyGroupNames_ReadsEtcGroupOnce()
+    {
+        var reads = new List<string>();
+        ResolvedIdentity who = Identity.Resolve(Parse("--user", "alice:team", "--groups", "other,alice,root,team"), "/r", relative =>
+        {
+            reads.Add(relative);
+            return Files(relative);
+        })!;
+        Assert.Equal([5557u, 4343u, 0u, 5555u], who.Groups!);
+        Assert.Equal(1, reads.Count(r => r == "etc/group"));
+    }
+
+    [Fact]
+    public void Resolve_NumericGroupsOnly_DoNotReadEtcGroup()
+    {
+        var reads = new List<string>();
+        Identity.Resolve(Parse("-G", "6", "--groups", "7,8"), "/r", relative =>
+        {
+            reads.Add(relative);
+            return Files(relative);
+        });
+        Assert.DoesNotContain("etc/group", reads);
+    }
+
+    [Fact]
     public void Resolve_UnknownUser_NamesUserAndPasswdFile()
     {
         var e = Assert.Throws<SetupException>(() => Identity.Resolve(Parse("--user", "bob"), "/new/root", Files));

@@ -125,11 +125,16 @@ internal static unsafe class KernelInit
 
     private static void MountApiFilesystems()
     {
+        string[]? mounted = null;
         foreach (var (type, target, flags, data) in ApiMounts)
         {
+            // The table is read once, as soon as /proc is there (the detection has usually mounted it): the
+            // mounts made here are all at different targets, so none of them changes a later answer.
+            mounted ??= MountPoints();
+
             // Already there (the detection's /proc, the kernel's devtmpfs automount): a second mount would
             // stack on top of the first.
-            if (!IsMountPoint(target))
+            if (mounted is null || Array.IndexOf(mounted, target) < 0)
             {
                 MakeDirectory(target);
                 Check.Ok(Mount(type, target, flags, data), $"mount {type} on {target}");
@@ -137,8 +142,9 @@ internal static unsafe class KernelInit
         }
     }
 
-    private static bool IsMountPoint(string path) =>
-        Files.ReadLinesIfPresent("/proc/self/mounts") is string[] mounts && Array.Exists(mounts, line => line.Split(' ')[1] == path);
+    /// <summary>The mount points /proc/self/mounts lists; null while /proc is not mounted.</summary>
+    private static string[]? MountPoints() =>
+        Files.ReadLinesIfPresent("/proc/self/mounts") is string[] lines ? Array.ConvertAll(lines, line => line.Split(' ')[1]) : null;
 
     /// <summary>Every controller the kernel offers is enabled for children, so pid1's cgroups can use them.</summary>
     private static void EnableControllers()

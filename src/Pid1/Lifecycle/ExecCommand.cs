@@ -1,11 +1,10 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Text;
 using Pid1.Cli;
 using Pid1.Init;
 using Pid1.Native;
 using Pid1.Sandbox;
+using Pid1.Sandbox.Cgroups;
 
 namespace Pid1.Lifecycle;
 
@@ -174,48 +173,24 @@ internal static unsafe class ExecCommand
 
     /// <summary>
     /// Runs in this pid1 while the clone waits: writes the clone's pid to cgroup.procs of every hierarchy
-    /// where the sandbox's cgroup differs from ours, so CMD is limited (and frozen) with the sandbox.
+    /// where the sandbox's cgroup differs from ours, so CMD is limited (and frozen) with the sandbox. The
+    /// directories come from the mounts this pid1 sees, wherever cgroup2 and the v1 hierarchies are mounted.
     /// </summary>
     private static void JoinCgroups(int sandbox, int clone)
     {
-        Dictionary<string, string> own = CgroupPaths(Environment.ProcessId);
-        foreach ((string hierarchy, string path) in CgroupPaths(sandbox))
+        CgroupMembership[] own = ProcCgroup.Read(Environment.ProcessId);
+        CgroupLayout layout = CgroupLayout.Detect();
+        foreach (CgroupMembership cgroup in ProcCgroup.Read(sandbox))
         {
-            if (own.TryGetValue(hierarchy, out string? ours) && ours == path)
+            if (Array.IndexOf(own, cgroup) >= 0)
             {
                 continue;
             }
 
-            string procs = Path.Combine(CgroupMount(hierarchy), path.TrimStart('/'), "cgroup.procs");
+            string dir = layout.Directory(cgroup) ?? throw new SetupException($"join cgroup {cgroup} of the sandbox (pid {sandbox}): no cgroup mount here shows it");
+            string procs = Path.Join(dir, "cgroup.procs");
             Check.Ok(Files.WriteText(procs, clone.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"join cgroup {procs}");
         }
-    }
-
-    /// <summary>Hierarchy ("" for v2, else the controller list) → path, from /proc/PID/cgroup.</summary>
-    private static Dictionary<string, string> CgroupPaths(int pid)
-    {
-        var paths = new Dictionary<string, string>();
-        foreach (string line in Files.Lines(Files.ReadText($"/proc/{pid}/cgroup")))
-        {
-            string[] parts = line.Split(':', 3);
-            if (parts.Length == 3)
-            {
-                paths[parts[1]] = parts[2];
-            }
-        }
-
-        return paths;
-    }
-
-    private static string CgroupMount(string hierarchy)
-    {
-        if (hierarchy.Length == 0)
-        {
-            return Files.IsFile("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-        }
-
-        string name = hierarchy.StartsWith("name=", StringComparison.Ordinal) ? hierarchy.Substring(5) : hierarchy;
-        return Path.Combine("/sys/fs/cgroup", name);
     }
 
     private static int OpenDirectory(string path) => Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY);

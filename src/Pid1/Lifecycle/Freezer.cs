@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using Pid1.Native;
 using Pid1.Sandbox;
+using Pid1.Sandbox.Cgroups;
 
 namespace Pid1.Lifecycle;
 
@@ -13,7 +14,7 @@ namespace Pid1.Lifecycle;
 /// </summary>
 internal static class Freezer
 {
-    private const string V1Root = "/sys/fs/cgroup/freezer";
+    private static CgroupLayout? layout;
 
     public static bool IsFrozen(SandboxState s) => Control(s) switch
     {
@@ -54,19 +55,21 @@ internal static class Freezer
     /// <summary>The freezer control file and whether it is v1; null when the sandbox has no cgroup of its own.</summary>
     private static (string File, bool V1)? Control(SandboxState s)
     {
-        if (s.Freezer != "/" && Files.IsFile(V1Root + s.Freezer + "/freezer.state"))
+        if (s.Freezer != "/" && Directory(new CgroupMembership("freezer", s.Freezer)) is string v1 && Files.IsFile(v1 + "/freezer.state"))
         {
-            return (V1Root + s.Freezer + "/freezer.state", true);
+            return (v1 + "/freezer.state", true);
         }
 
-        string v2Root = Files.IsFile("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-        if (s.Cgroup != "/" && Files.IsFile(v2Root + s.Cgroup + "/cgroup.freeze"))
+        if (s.Cgroup != "/" && Directory(new CgroupMembership(string.Empty, s.Cgroup)) is string v2 && Files.IsFile(v2 + "/cgroup.freeze"))
         {
-            return (v2Root + s.Cgroup + "/cgroup.freeze", false);
+            return (v2 + "/cgroup.freeze", false);
         }
 
         return null;
     }
+
+    /// <summary>Where the cgroup is mounted here; the mounts are read once (`pid1 list` asks for every sandbox).</summary>
+    private static string? Directory(CgroupMembership cgroup) => (layout ??= CgroupLayout.Detect()).Directory(cgroup);
 
     private static string Read(string file) => Files.ReadTextIfPresent(file)?.Trim() ?? string.Empty;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Pid1.Native;
+using Pid1.Sandbox.Cgroups;
 
 namespace Pid1.Lifecycle;
 
@@ -68,27 +69,8 @@ internal static class ProcInfo
     /// <summary>The cgroup v2 path ("0::/x") and the v1 freezer path of a process, "/" when in the root.</summary>
     public static (string Unified, string Freezer) Cgroups(int pid)
     {
-        string unified = "/";
-        string freezer = "/";
-        foreach (string line in Files.ReadLinesIfPresent($"/proc/{pid}/cgroup") ?? [])
-        {
-            string[] parts = line.Split(':', 3);
-            if (parts.Length != 3)
-            {
-                continue;
-            }
-
-            if (parts[0] == "0" && parts[1].Length == 0)
-            {
-                unified = parts[2];
-            }
-            else if (Array.IndexOf(parts[1].Split(','), "freezer") >= 0)
-            {
-                freezer = parts[2];
-            }
-        }
-
-        return (unified, freezer);
+        CgroupMembership[] memberships = ProcCgroup.ReadIfPresent(pid);
+        return (ProcCgroup.Unified(memberships), ProcCgroup.Of(memberships, "freezer"));
     }
 
     /// <summary>Every pid /proc lists right now, in the caller's pid namespace.</summary>

@@ -105,30 +105,10 @@ internal static class Json
 }
 
 /// <summary>Writes whole strings to an fd with write(2), retrying short writes (never the BCL console class: hazard 1).</summary>
-internal static unsafe class Output
+internal static class Output
 {
-    public static void Write(int fd, string text)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        fixed (byte* p = bytes)
-        {
-            for (int done = 0; done < bytes.Length;)
-            {
-                nint n = Libc.write(fd, p + done, (nuint)(bytes.Length - done));
-                if (n == -Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (n <= 0)
-                {
-                    return;
-                }
-
-                done += (int)n;
-            }
-        }
-    }
+    /// <summary>A failed write is dropped: a closed stdout or status fd leaves nothing else to tell.</summary>
+    public static void Write(int fd, string text) => _ = Files.WriteAll(fd, Encoding.UTF8.GetBytes(text));
 
     public static void Stdout(string text) => Write(Libc.STDOUT_FILENO, text);
 }

@@ -41,24 +41,8 @@ internal sealed unsafe class FdStream(int fd, string shown) : Stream
         return (int)Check.Ok((long)n, $"read {shown}");
     }
 
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        fixed (byte* p = buffer)
-        {
-            while (count > 0)
-            {
-                nint n = Libc.write(fd, p + offset, (nuint)count);
-                if (n == -Libc.EINTR)
-                {
-                    continue;
-                }
-
-                Check.Ok((long)n, $"write {shown}");
-                offset += (int)n;
-                count -= (int)n;
-            }
-        }
-    }
+    public override void Write(byte[] buffer, int offset, int count) =>
+        Check.Ok(Files.WriteAll(fd, buffer.AsSpan(offset, count)), $"write {shown}");
 
     /// <summary>Nothing is buffered here.</summary>
     public override void Flush()

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -98,26 +99,34 @@ internal static unsafe class Files
             return fd;
         }
 
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        int result = 0;
+        int result = WriteAll(fd, Encoding.UTF8.GetBytes(text));
+        Libc.close(fd);
+        return result;
+    }
+
+    /// <summary>
+    /// Writes every byte: write(2) again after EINTR and after a short write (a pipe, a terminal, a signal
+    /// arriving mid-way). 0, or −errno of the failing write; −EIO when write makes no progress.
+    /// </summary>
+    public static int WriteAll(int fd, ReadOnlySpan<byte> bytes)
+    {
         fixed (byte* p = bytes)
         {
-            for (int done = 0; done < bytes.Length && result == 0;)
+            for (int done = 0; done < bytes.Length;)
             {
                 nint n = Libc.write(fd, p + done, (nuint)(bytes.Length - done));
-                if (n >= 0)
+                if (n > 0)
                 {
                     done += (int)n;
                 }
                 else if (n != -Libc.EINTR)
                 {
-                    result = (int)n;
+                    return n == 0 ? -Libc.EIO : (int)n;
                 }
             }
         }
 
-        Libc.close(fd);
-        return result;
+        return 0;
     }
 
     /// <summary>

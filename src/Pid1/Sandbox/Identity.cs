@@ -123,6 +123,7 @@ internal static unsafe class Identity
     /// <summary>--user NAME|UID[:GROUP] and --groups, or -S/-G, against the new root's files.</summary>
     public static ResolvedIdentity? Resolve(Options o, string root, Func<string, string?> read)
     {
+        Func<GroupEntry[]> groupFile = GroupFile(read);
         if (o.User is null)
         {
             if (o.Groups is not null && o.SetGid is null)
@@ -133,7 +134,7 @@ internal static unsafe class Identity
             // unshare(1)'s -G clears the supplementary groups with the gid; -S changes the uid alone.
             return o.SetUid is null && o.SetGid is null
                 ? null
-                : new ResolvedIdentity($"--setuid {o.SetUid} --setgid {o.SetGid}", o.SetUid, o.SetGid, o.SetGid is null ? null : o.Groups is null ? [] : GroupList(o.Groups, root, read));
+                : new ResolvedIdentity($"--setuid {o.SetUid} --setgid {o.SetGid}", o.SetUid, o.SetGid, o.SetGid is null ? null : o.Groups is null ? [] : GroupList(o.Groups, root, groupFile));
         }
 
         if (o.SetUid is not null || o.SetGid is not null)
@@ -155,32 +156,32 @@ internal static unsafe class Identity
         }
 
         uint uid = entry?.Uid ?? PasswdFile.Id(userPart)!.Value;
-        uint gid = groupPart is null ? entry!.Gid : GroupId(groupPart, root, read);
+        uint gid = groupPart is null ? entry!.Gid : GroupId(groupPart, root, groupFile);
         IReadOnlyList<uint> groups = o.Groups is string list
-            ? GroupList(list, root, read)
-            : MemberOf(gid, entry, read);
+            ? GroupList(list, root, groupFile)
+            : MemberOf(gid, entry, groupFile);
         return new ResolvedIdentity($"user {o.User}", uid, gid, groups);
     }
 
     /// <summary>--groups a,b,12: names from the new root's /etc/group, numbers as they are; "" is none.</summary>
-    private static uint[] GroupList(string list, string root, Func<string, string?> read)
+    private static uint[] GroupList(string list, string root, Func<GroupEntry[]> groupFile)
     {
         var ids = new List<uint>();
         foreach (string g in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            AddOnce(ids, GroupId(g, root, read));
+            AddOnce(ids, GroupId(g, root, groupFile));
         }
 
         return ids.ToArray();
     }
 
     /// <summary>The primary group first, then every /etc/group entry listing the user, each once.</summary>
-    private static uint[] MemberOf(uint gid, PasswdEntry? entry, Func<string, string?> read)
+    private static uint[] MemberOf(uint gid, PasswdEntry? entry, Func<GroupEntry[]> groupFile)
     {
         var ids = new List<uint> { gid };
         if (entry is not null)
         {
-            foreach (GroupEntry g in ParseGroups(read))
+            foreach (GroupEntry g in groupFile())
             {
                 foreach (string member in g.Members)
                 {
@@ -204,12 +205,17 @@ internal static unsafe class Identity
         }
     }
 
-    private static uint GroupId(string group, string root, Func<string, string?> read) =>
+    private static uint GroupId(string group, string root, Func<GroupEntry[]> groupFile) =>
         PasswdFile.Id(group)
-        ?? Array.Find(ParseGroups(read), g => g.Name == group)?.Gid
+        ?? Array.Find(groupFile(), g => g.Name == group)?.Gid
         ?? throw new SetupException($"resolve group '{group}': not in {Path.Join(root, "etc/group")}");
 
-    private static GroupEntry[] ParseGroups(Func<string, string?> read) => PasswdFile.ParseGroup(read("etc/group") ?? string.Empty);
+    /// <summary>The new root's etc/group, read and parsed at its first use only: every name is looked up in one table.</summary>
+    private static Func<GroupEntry[]> GroupFile(Func<string, string?> read)
+    {
+        GroupEntry[]? parsed = null;
+        return () => parsed ??= PasswdFile.ParseGroup(read("etc/group") ?? string.Empty);
+    }
 
     private static string Limit(ulong value) => value == Libc.RLIM_INFINITY ? "unlimited" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -15,11 +15,39 @@ internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> C
 }
 
 /// <summary>
+/// A cgroup mount no later mount hides: its version, where it is, which cgroup of its hierarchy it shows at
+/// its top (its root: not "/" in a container or after a bind mount) and, for v1, the hierarchy's options
+/// (its controllers and any name=).
+/// </summary>
+internal sealed record CgroupMount(int Version, string MountPoint, string Root, IReadOnlySet<string> Options)
+{
+    /// <summary>This mount shows the hierarchy of <paramref name="cgroup"/>.</summary>
+    public bool IsOf(CgroupMembership cgroup) =>
+        cgroup.IsUnified ? Version == 2 : Version == 1 && Array.Exists(cgroup.Controllers.Split(','), Options.Contains);
+
+    /// <summary>The directory of cgroup <paramref name="path"/> in this mount; null when outside its root.</summary>
+    public string? Directory(string path)
+    {
+        string rootSlash = Root.TrimEnd('/') + "/";
+        if (path != Root && !path.StartsWith(rootSlash, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string rest = path.Length > Root.Length ? path.Substring(Root.TrimEnd('/').Length) : string.Empty;
+        return MountPoint.TrimEnd('/') + rest.TrimEnd('/');
+    }
+
+    public override string ToString() => $"cgroup v{Version} at {MountPoint}";
+}
+
+/// <summary>
 /// The host's cgroup layout from /proc/self/mountinfo and /proc/self/cgroup: pure v1, pure v2 or hybrid
 /// (v1 controllers beside a cgroup2 mount holding the rest). A controller mounted on v1 is used there;
-/// otherwise on v2 when it is listed there.
+/// otherwise on v2 when it is listed there. The one place that knows where a cgroup's directory is: cgroup2
+/// is not always at /sys/fs/cgroup (hybrid hosts have it at /sys/fs/cgroup/unified, containers anywhere).
 /// </summary>
-internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
+internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies, IReadOnlyList<CgroupMount> Mounts)
 {
     public static CgroupLayout Detect() =>
         Parse(Files.ReadText("/proc/self/mountinfo"), Files.ReadText("/proc/self/cgroup"), ReadControllers);
@@ -29,43 +57,36 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
     /// <param name="v2Controllers">Reads cgroup.controllers of a v2 directory.</param>
     public static CgroupLayout Parse(string mountinfo, string procCgroup, Func<string, string> v2Controllers)
     {
-        string[][] ownPaths = Array.FindAll(
-            Array.ConvertAll(procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.Split(':', 3)),
-            f => f.Length == 3);
+        CgroupMembership[] own = ProcCgroup.Parse(procCgroup);
+        List<CgroupMount> mounts = VisibleMounts(mountinfo);
         var hierarchies = new List<Hierarchy>();
-        string[] lines = mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        string[] mountPoints = Array.ConvertAll(lines, line => line.Split(' ') is { Length: > 4 } f ? Unescape(f[4]) : string.Empty);
-        for (int i = 0; i < lines.Length; i++)
+        foreach (CgroupMount mount in mounts)
         {
-            string[] fields = lines[i].Split(' ');
-            int dash = Array.IndexOf(fields, "-");
-            if (dash < 0 || dash + 3 >= fields.Length || fields[dash + 1] is not ("cgroup" or "cgroup2") || IsCovered(mountPoints, i))
+            if (Array.Find(own, mount.IsOf) is CgroupMembership mine && mount.Directory(mine.Path) is string dir
+                && OwnHierarchy(mount, dir, v2Controllers) is Hierarchy hierarchy)
             {
-                continue;
-            }
-
-            string root = Unescape(fields[3]);
-            string mountPoint = mountPoints[i];
-            if (fields[dash + 1] == "cgroup2")
-            {
-                string? own = Array.Find(ownPaths, f => f[0] == "0" && f[1].Length == 0)?[2];
-                if (own is not null && Below(mountPoint, root, own) is string dir)
-                {
-                    hierarchies.Add(new Hierarchy(2, dir, Words(v2Controllers(dir))));
-                }
-
-                continue;
-            }
-
-            var controllers = new HashSet<string>(Array.FindAll(fields[dash + 3].Split(','), o => o is not ("rw" or "ro") && !o.Contains('=')));
-            string? path = Array.Find(ownPaths, f => Array.Exists(f[1].Split(','), controllers.Contains))?[2];
-            if (controllers.Count > 0 && path is not null && Below(mountPoint, root, path) is string v1Dir)
-            {
-                hierarchies.Add(new Hierarchy(1, v1Dir, controllers));
+                hierarchies.Add(hierarchy);
             }
         }
 
-        return new CgroupLayout(hierarchies);
+        return new CgroupLayout(hierarchies, mounts);
+    }
+
+    /// <summary>
+    /// The directory of <paramref name="cgroup"/> (another process's, say): under the first visible mount of
+    /// its hierarchy that shows it; null when none does.
+    /// </summary>
+    public string? Directory(CgroupMembership cgroup)
+    {
+        foreach (CgroupMount mount in Mounts)
+        {
+            if (mount.IsOf(cgroup) && mount.Directory(cgroup.Path) is string dir)
+            {
+                return dir;
+            }
+        }
+
+        return null;
     }
 
     public string Kind => (Find(h => h.Version == 1) is not null, Find(h => h.Version == 2) is not null) switch
@@ -105,17 +126,40 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies)
 
     private static string ReadControllers(string dir) => Files.ReadTextIfPresent(Path.Join(dir, "cgroup.controllers")) ?? string.Empty;
 
-    /// <summary>The directory of cgroup <paramref name="path"/> in a mount of <paramref name="root"/>; null when outside it.</summary>
-    private static string? Below(string mountPoint, string root, string path)
+    /// <summary>pid1's own cgroup in a mount: v2 with the controllers it lists; v1 when it has controllers (not name= alone).</summary>
+    private static Hierarchy? OwnHierarchy(CgroupMount mount, string dir, Func<string, string> v2Controllers)
     {
-        string rootSlash = root.TrimEnd('/') + "/";
-        if (path != root && !path.StartsWith(rootSlash, StringComparison.Ordinal))
+        if (mount.Version == 2)
         {
-            return null;
+            return new Hierarchy(2, dir, Words(v2Controllers(dir)));
         }
 
-        string rest = path.Length > root.Length ? path.Substring(root.TrimEnd('/').Length) : string.Empty;
-        return mountPoint.TrimEnd('/') + rest.TrimEnd('/');
+        var controllers = new HashSet<string>(mount.Options);
+        controllers.RemoveWhere(o => o.Contains('='));
+        return controllers.Count > 0 ? new Hierarchy(1, dir, controllers) : null;
+    }
+
+    /// <summary>The cgroup and cgroup2 mounts of mountinfo that no later mount hides.</summary>
+    private static List<CgroupMount> VisibleMounts(string mountinfo)
+    {
+        var mounts = new List<CgroupMount>();
+        string[] lines = mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] mountPoints = Array.ConvertAll(lines, line => line.Split(' ') is { Length: > 4 } f ? Unescape(f[4]) : string.Empty);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string[] fields = lines[i].Split(' ');
+            int dash = Array.IndexOf(fields, "-");
+            if (dash < 0 || dash + 3 >= fields.Length || fields[dash + 1] is not ("cgroup" or "cgroup2") || IsCovered(mountPoints, i))
+            {
+                continue;
+            }
+
+            var options = new HashSet<string>(fields[dash + 3].Split(','));
+            options.RemoveWhere(o => o is "rw" or "ro");
+            mounts.Add(new CgroupMount(fields[dash + 1] == "cgroup2" ? 2 : 1, mountPoints[i], Unescape(fields[3]), options));
+        }
+
+        return mounts;
     }
 
     private static HashSet<string> Words(string text) => new(text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
