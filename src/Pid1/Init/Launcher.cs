@@ -39,25 +39,11 @@ internal static unsafe class Launcher
             IdleFootprint.DropReadOnlyPagesWhenIdle();
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
-            return Supervise(config);
+            return Supervisor.Run(config);
         }
         finally
         {
             cgroup?.Remove();
-        }
-    }
-
-    /// <summary>Supervises until the tree is gone; a bug in the loop still ends the tree cleanly, with 125.</summary>
-    private static int Supervise(in SupervisorConfig config)
-    {
-        try
-        {
-            return Supervisor.Run(config);
-        }
-        catch (Exception e)
-        {
-            Log.Error("supervisor failed, stopping the program: " + e.Message);
-            return Supervisor.Abort(config);
         }
     }
 
