@@ -86,6 +86,44 @@ public sealed class LifecycleCheckpointTests : IDisposable
         Assert.Contains($"{bare} has no --mount-image", noImage.Stderr);
     }
 
+    [Fact]
+    public void Checkpoint_OutputFillsItsDisk_Gives125WithWriteEnospc_LeavesNoTemporaryFile()
+    {
+        string name = sandboxes.NewName("full");
+        string image = Path.Combine(dir, "random.img");
+        string mount = Directory.CreateDirectory(Path.Combine(dir, "rnd")).FullName;
+        string full = Directory.CreateDirectory(Path.Combine(dir, "full")).FullName;
+        string ready = Path.Combine(dir, "written");
+        Assert.Equal(0, Pid1Binary.RunCommand("truncate", "-s", "4M", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfs.ext2", "-q", "-F", image).ExitCode);
+        Assert.Equal(0, Pid1Binary.RunCommand("mkfifo", ready).ExitCode);
+
+        // 1 MB of random data in the image: its archive cannot fit the 8 KiB disk the checkpoint writes to.
+        string script = $"dd if=/dev/urandom of={mount}/random bs=1M count=1 conv=fsync status=none; echo written > {ready}; exec sleep 2704";
+        using var cgroup = new LifecycleCgroup(name);
+        RunResult start = cgroup.RunPid1Inside("--detach", "--name", name, "-m", "--mount-image", $"{image}:{mount}", "/bin/sh", "-c", script);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal("written\n", File.ReadAllText(ready));
+
+        RunResult mounted = Pid1Binary.RunCommand("mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", full);
+        Assert.True(mounted.ExitCode == 0, mounted.ToString());
+        try
+        {
+            string output = Path.Combine(full, "out.gz");
+            RunResult r = Pid1Binary.Run("checkpoint", name, output);
+            Assert.Equal(125, r.ExitCode);
+            Assert.Equal($"pid1: write {output}.tmp: ENOSPC (No space left on device)\n", r.Stderr);
+            Assert.Empty(Directory.GetFileSystemEntries(full));
+        }
+        finally
+        {
+            Assert.Equal(0, Pid1Binary.RunCommand("umount", full).ExitCode);
+        }
+
+        Assert.Equal("running", LifecycleSandboxes.Entry(name)!.Value.GetProperty("status").GetString());
+        Assert.Equal(0, Pid1Binary.Run("stop", name).ExitCode);
+    }
+
     private static byte[] Gunzip(string path)
     {
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);

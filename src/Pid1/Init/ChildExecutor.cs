@@ -137,24 +137,19 @@ internal static unsafe class ChildExecutor
         return result < 0 ? result : Libc.pthread_sigmask(Libc.SIG_SETMASK, original, null);
     }
 
-    /// <summary>execve each PATH candidate like execvp: a later EACCES is reported over a first ENOENT.</summary>
+    /// <summary>execve each candidate in turn, by <see cref="ProgramSearch"/>'s rule; returns −errno when none ran.</summary>
     private static int Exec(ExecSpec* spec)
     {
-        int error = -Libc.ENOENT;
+        int reported = Libc.ENOENT;
         for (byte** candidate = spec->Candidates; *candidate != null; candidate++)
         {
-            int result = Libc.execve(*candidate, spec->Argv, spec->Envp);
-            if (result != -Libc.ENOENT && result != -Libc.ENOTDIR)
+            if (!ProgramSearch.TryNext(-Libc.execve(*candidate, spec->Argv, spec->Envp), ref reported))
             {
-                error = result;
-                if (result != -Libc.EACCES)
-                {
-                    break;
-                }
+                break;
             }
         }
 
-        return error;
+        return -reported;
     }
 
     /// <summary>The sandbox's root through an fd opened on /proc/PID/root: valid even when it pivoted.</summary>

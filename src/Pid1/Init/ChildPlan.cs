@@ -39,7 +39,7 @@ internal sealed unsafe class ChildPlan
     }
 }
 
-/// <summary>argv, envp and the PATH candidates of the program, marshalled before fork.</summary>
+/// <summary>argv, envp and the PATH candidates of the program, marshalled before fork (no candidates: the libc searches).</summary>
 internal unsafe struct ExecSpec
 {
     public byte** Candidates;

@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.IO;
 using Pid1.Cli;
 using Pid1.Native;
 using Pid1.Sandbox;
@@ -12,20 +11,19 @@ namespace Pid1.Init;
 /// <summary>From options to a running, supervised program: prepare pid1 itself, spawn, supervise.</summary>
 internal static unsafe class Launcher
 {
-    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
     public static int Run(Options options, sigset_t* originalMask)
     {
         // Validated and placed on the host's layout first: bad limits leave nothing behind.
         CgroupPlan? cgroupPlan = CgroupSetup.Plan(options);
         PrepareSelf(options);
-        ExecSpec* exec = MarshalExec(options);
+        bool onTerminal = OwnsTerminal();
+        bool plain = options.IsPlainSpawn && !onTerminal;
+        ExecSpec* exec = MarshalExec(options, plain);
         Cgroup? cgroup = cgroupPlan is null ? null : Cgroup.Create(cgroupPlan, options.CgroupOptional);
         try
         {
-            bool onTerminal = OwnsTerminal();
             bool newPidNamespace = (options.Namespaces & Libc.CLONE_NEWPID) != 0;
-            int pid = options.IsPlainSpawn && !onTerminal
+            int pid = plain
                 ? Spawner.SpawnPlain(options.Program, exec, originalMask)
                 : SpawnWithPlan(options, exec, originalMask, onTerminal, cgroup);
             if (Log.Verbosity >= 2)
@@ -41,25 +39,11 @@ internal static unsafe class Launcher
             IdleFootprint.DropReadOnlyPagesWhenIdle();
             var config = SupervisorConfig.From(options, pid, isNamespaceInit: Libc.getpid() == 1, forwardsToInit: newPidNamespace, onTerminal);
             config.StopsTree = KernelInit.Running;
-            return Supervise(config);
+            return Supervisor.Run(config);
         }
         finally
         {
             cgroup?.Remove();
-        }
-    }
-
-    /// <summary>Supervises until the tree is gone; a bug in the loop still ends the tree cleanly, with 125.</summary>
-    private static int Supervise(in SupervisorConfig config)
-    {
-        try
-        {
-            return Supervisor.Run(config);
-        }
-        catch (Exception e)
-        {
-            Log.Error("supervisor failed, stopping the program: " + e.Message);
-            return Supervisor.Abort(config);
         }
     }
 
@@ -212,16 +196,21 @@ internal static unsafe class Launcher
         return sockets;
     }
 
-    /// <summary>argv, the environment and the PATH candidates as C data, before any fork.</summary>
-    private static ExecSpec* MarshalExec(Options options)
+    /// <summary>
+    /// argv, the environment and the PATH candidates as C data, before any fork. The plain path needs no
+    /// candidates when posix_spawnp searches the same places (a name with a slash, or PATH set): it stays cheap.
+    /// </summary>
+    private static ExecSpec* MarshalExec(Options options, bool plain)
     {
         List<string> environment = Listen.Environment(EnvironmentEntries(), options.Listen);
         environment.Sort(StringComparer.Ordinal);
-        string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : DefaultPath;
+        string? path = Environment.GetEnvironmentVariable("PATH");
         var spec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));
         spec->Argv = CStrings.Array([options.Program, .. options.Arguments]);
         spec->Envp = CStrings.Array(environment.ToArray());
-        spec->Candidates = CStrings.Array(Candidates(options.Program, path));
+        spec->Candidates = plain && ProgramSearch.LibcSearchesAlike(options.Program, path)
+            ? null
+            : CStrings.Array(ProgramSearch.Candidates(options.Program, path));
         return spec;
     }
 
@@ -279,23 +268,5 @@ internal static unsafe class Launcher
         string[] array = new string[names.Count];
         names.CopyTo(array);
         return array;
-    }
-
-    /// <summary>Where execvp would look: the name itself if it has a slash, else each PATH entry.</summary>
-    public static IReadOnlyList<string> Candidates(string program, string path)
-    {
-        if (program.Contains('/'))
-        {
-            return [program];
-        }
-
-        string[] dirs = path.Split(':');
-        var candidates = new string[dirs.Length];
-        for (int i = 0; i < dirs.Length; i++)
-        {
-            candidates[i] = Path.Join(dirs[i].Length == 0 ? "." : dirs[i], program);
-        }
-
-        return candidates;
     }
 }

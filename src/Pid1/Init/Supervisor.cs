@@ -25,7 +25,34 @@ internal static unsafe class Supervisor
         public long KillDeadline;
     }
 
+    /// <summary>
+    /// Supervises until the tree is gone and returns the exit code. The one entry for every supervisor (the host
+    /// pid1, the init of a new pid namespace, pid1 exec): a bug that throws in the loop still ends the tree
+    /// cleanly, with 125, instead of leaving it unsupervised (or, in a pid namespace, killed without a grace period).
+    /// </summary>
     public static int Run(in SupervisorConfig config)
+    {
+        try
+        {
+            return Supervise(config);
+        }
+        catch (Exception e)
+        {
+            LogFailure(e);
+            return Abort(config);
+        }
+    }
+
+    /// <summary>Formatted on the stack, not concatenated: in a pid namespace's init (a cloned copy of pid1) an allocation may hang (hazard 13).</summary>
+    private static void LogFailure(Exception e)
+    {
+        var line = new Native.Log.Line(stackalloc byte[512]);
+        line.Append("supervisor failed, stopping the program: "u8);
+        line.Append(e.Message);
+        line.WriteToStderr();
+    }
+
+    private static int Supervise(in SupervisorConfig config)
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var state = default(State);
@@ -37,7 +64,7 @@ internal static unsafe class Supervisor
     /// pid1 itself failed while supervising (a bug): end the tree as a stop request would, with the grace
     /// period, and report 125 rather than dying and leaving the tree unsupervised.
     /// </summary>
-    public static int Abort(in SupervisorConfig config)
+    private static int Abort(in SupervisorConfig config)
     {
         var state = new State { MainExited = true, StopRequested = true };
         StartShutdown(config, ref state);

@@ -165,23 +165,33 @@ internal static unsafe class CheckpointCommand
         }
     }
 
+    /// <summary>
+    /// gzip to OUT.gz.tmp, fsync, rename to OUT.gz. A failure (ENOSPC while writing, say) is reported as thrown,
+    /// with its step, file and errno, and takes the temporary file with it: nothing half-written is left.
+    /// </summary>
     private static (long Length, ulong Sum) Compress(string image, string output)
     {
         string temporary = output + ".tmp";
-        (long, ulong) result;
-        using (FdStream source = FdStream.Open(image, Libc.O_RDONLY))
-        using (FdStream target = FdStream.Open(temporary, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC))
+        using FdStream source = FdStream.Open(image, Libc.O_RDONLY);
+        using FdStream target = FdStream.Open(temporary, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
+        try
         {
+            (long, ulong) result;
             using (var gzip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true))
             {
                 result = Copy(source, gzip);
             }
 
             target.FlushToDisk();
+            Check.Ok(Files.Move(temporary, output), $"rename {temporary} to {output}");
+            return result;
         }
-
-        Check.Ok(Files.Move(temporary, output), $"rename {temporary} to {output}");
-        return result;
+        catch
+        {
+            // Created (or truncated) by the open above, so it is this checkpoint's to remove.
+            Files.Delete(temporary);
+            throw;
+        }
     }
 
     private static (long Length, ulong Sum) Measure(string archive)

@@ -125,13 +125,11 @@ internal static unsafe class ExecCommand
     private static void AddCommand(ChildPlan plan, int program, string[] command)
     {
         string[] environment = ProgramEnvironment(program);
-        string path = Array.Find(environment, e => e.StartsWith("PATH=", StringComparison.Ordinal))?.Substring(5) is { Length: > 0 } p
-            ? p
-            : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        string? path = Array.Find(environment, e => e.StartsWith("PATH=", StringComparison.Ordinal))?.Substring(5);
         var exec = (ExecSpec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecSpec));
         exec->Argv = CStrings.Array(command);
         exec->Envp = CStrings.Array(environment);
-        exec->Candidates = CStrings.Array(Launcher.Candidates(command[0], path));
+        exec->Candidates = CStrings.Array(ProgramSearch.Candidates(command[0], path));
         sigset_t* unblocked = (sigset_t*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(sigset_t));
         plan.Add(new ChildStep { Kind = StepKind.NewProcessGroup }, "setpgid for the command");
         if (Libc.isatty(Libc.STDIN_FILENO) == 1)

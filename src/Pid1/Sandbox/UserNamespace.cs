@@ -204,7 +204,7 @@ internal static unsafe class UserNamespace
     private static void RunHelper(string helper, string[] argv)
     {
         byte** cargv = CStrings.Array(argv);
-        byte** envp = CStrings.Array(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+        byte** envp = CStrings.Array(["PATH=" + Init.ProgramSearch.DefaultPath]);
         int pid;
         int result = Libc.posix_spawnp(&pid, cargv[0], null, null, cargv, envp);
         if (result != 0)
