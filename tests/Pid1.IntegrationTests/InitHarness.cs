@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using System.Threading;
 
 namespace Pid1.IntegrationTests;
 
@@ -136,82 +135,6 @@ public sealed class InitRun : IDisposable
     /// <summary>Polls until the single child of <paramref name="parent"/> has exec'd <paramref name="comm"/>.</summary>
     private static int WaitForChild(int parent, string comm) =>
         Proc.WaitFor(() => Proc.Children(parent).FirstOrDefault(c => Proc.Comm(c) == comm), c => c != 0, $"a {comm} child of {parent}");
-}
-
-/// <summary>What /proc says about processes, for assertions on what a user would see.</summary>
-public static class Proc
-{
-    public static int[] Children(int pid)
-    {
-        try
-        {
-            return Directory.GetDirectories($"/proc/{pid}/task")
-                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Select(int.Parse)
-                .ToArray();
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
-
-    public static string Comm(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim();
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
-
-    /// <summary>The state letter of /proc/PID/stat (R, S, T, Z...), or '\0' when the process is gone.</summary>
-    public static char State(int pid) => StatFields(pid) is { Length: > 0 } f ? f[0][0] : '\0';
-
-    /// <summary>The fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, tty, tpgid...</summary>
-    public static string[] StatFields(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
-
-    public static string StatusField(int pid, string name) =>
-        File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Substring(name.Length + 1).Trim();
-
-    /// <summary>Polls <paramref name="probe"/> (every few ms, up to a minute) until <paramref name="done"/> holds.</summary>
-    public static T WaitFor<T>(Func<T> probe, Func<T, bool> done, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            T value = probe();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (clock.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"waited a minute for {what}; last: {value}");
-            }
-
-            Thread.Sleep(5);
-        }
-    }
 }
 
 /// <summary>kill(2) for the tests, and the small C programs the init tests run under pid1.</summary>

@@ -27,12 +27,12 @@ public sealed class LifecycleDetachTests : IDisposable
         int pid = int.Parse(lines[1].Split(' ')[1]);
         Assert.Equal(128 + 1, r.ExitCode); // the shell died of its own SIGHUP
 
-        Assert.True(Procs.IsAlive(pid));
-        Assert.Equal(pid, Procs.Session(pid));
-        Assert.NotEqual(shellSession, Procs.Session(pid));
-        int sleeper = Assert.Single(Procs.WithCommandLine("sleep 2101"));
-        Assert.Equal(pid, Procs.Session(sleeper));
-        Assert.NotEqual(Procs.PidNamespace(pid), Procs.PidNamespace(sleeper));
+        Assert.True(Proc.IsAlive(pid));
+        Assert.Equal(pid, Proc.Session(pid));
+        Assert.NotEqual(shellSession, Proc.Session(pid));
+        int sleeper = Assert.Single(Proc.WithCommandLine("sleep 2101"));
+        Assert.Equal(pid, Proc.Session(sleeper));
+        Assert.NotEqual(Proc.PidNamespace(pid), Proc.PidNamespace(sleeper));
         Assert.Equal("running", LifecycleSandboxes.Entry(name)!.Value.GetProperty("status").GetString());
     }
 
@@ -48,7 +48,7 @@ public sealed class LifecycleDetachTests : IDisposable
             int pid = sandboxes.Detach(name, "--log", log, "/bin/sh", "-c", $"echo out; echo err >&2; ls -l /proc/self/fd/0; echo ready > {fifo}; exec sleep 2102");
             LifecycleSandboxes.WaitReady(fifo);
             Assert.Equal(0, Pid1Binary.Run("stop", name).ExitCode);
-            Assert.False(Procs.IsAlive(pid));
+            Assert.False(Proc.IsAlive(pid));
             string text = File.ReadAllText(log);
             Assert.StartsWith("before\nout\nerr\n", text);
             Assert.Contains("-> /dev/null", text);
@@ -67,7 +67,7 @@ public sealed class LifecycleDetachTests : IDisposable
         string[] words = r.Stdout.Trim().Split(' ');
         sandboxes.Track(words[0]);
         Assert.Equal($"sleep-{words[1]}", words[0]);
-        Assert.True(Procs.IsAlive(int.Parse(words[1])));
+        Assert.True(Proc.IsAlive(int.Parse(words[1])));
         Assert.NotNull(LifecycleSandboxes.Entry(words[0]));
     }
 
@@ -94,7 +94,7 @@ public sealed class LifecycleDetachTests : IDisposable
 
         // Whether or not the kill came before the launcher heard "started", the sandbox is either running
         // with a live entry or never started; after stop, nothing is left in /run/pid1.
-        if (Procs.WithCommandLine("sleep 2105").Length > 0 || LifecycleSandboxes.Entry(name) is not null)
+        if (Proc.WithCommandLine("sleep 2105").Length > 0 || LifecycleSandboxes.Entry(name) is not null)
         {
             RunResult stop = Pid1Binary.Run("stop", name);
             Assert.True(stop.ExitCode is 0 or 1, stop.ToString());
@@ -102,6 +102,6 @@ public sealed class LifecycleDetachTests : IDisposable
 
         Assert.Null(LifecycleSandboxes.Entry(name));
         Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
-        Assert.Empty(Procs.WithCommandLine("sleep 2105"));
+        Assert.Empty(Proc.WithCommandLine("sleep 2105"));
     }
 }

@@ -50,7 +50,7 @@ public sealed class LifecycleSandboxes : IDisposable
     /// <summary>Kills an orphan now, after checking it still runs <paramref name="commandLine"/> (not a reused pid).</summary>
     public static void KillOrphan(int pid, string commandLine)
     {
-        if (Procs.CommandLine(pid).StartsWith(commandLine, StringComparison.Ordinal))
+        if (Proc.CommandLine(pid).StartsWith(commandLine, StringComparison.Ordinal))
         {
             Pid1Binary.RunCommand("kill", "-KILL", pid.ToString());
         }
@@ -101,91 +101,6 @@ public sealed class LifecycleSandboxes : IDisposable
             process.WaitForExit();
             process.Dispose();
         }
-    }
-}
-
-/// <summary>What /proc says about a process, as the lifecycle tests check it.</summary>
-public static class Procs
-{
-    public static bool IsAlive(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            char state = stat[stat.LastIndexOf(')') + 2];
-            return state is not 'Z' and not 'X';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    public static int Session(int pid) => int.Parse(StatFields(pid)[3]);
-
-    public static int Parent(int pid) => int.Parse(StatFields(pid)[1]);
-
-    public static string PidNamespace(int pid) => new FileInfo($"/proc/{pid}/ns/pid").LinkTarget!;
-
-    /// <summary>The pids whose command line starts with <paramref name="prefix"/> (e.g. "sleep 1234").</summary>
-    public static int[] WithCommandLine(string prefix) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-            .Where(pid => pid > 0 && CommandLine(pid).StartsWith(prefix, StringComparison.Ordinal) && IsAlive(pid))
-            .ToArray();
-
-    /// <summary>Every live process whose /proc/PID/ns/pid is <paramref name="link"/> ("pid:[4026532189]").</summary>
-    public static int[] InPidNamespace(string link) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-            .Where(pid => pid > 0 && IsAlive(pid) && LinkOrEmpty($"/proc/{pid}/ns/pid") == link)
-            .ToArray();
-
-    public static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
-
-    /// <summary>Waits (up to <paramref name="seconds"/>) for a process that is not the test's child to end.</summary>
-    public static bool WaitGone(int pid, int seconds = 10)
-    {
-        var clock = Stopwatch.StartNew();
-        while (IsAlive(pid))
-        {
-            if (clock.Elapsed.TotalSeconds > seconds)
-            {
-                return false;
-            }
-
-            Thread.Sleep(10);
-        }
-
-        return true;
-    }
-
-    private static string LinkOrEmpty(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget ?? string.Empty;
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
-
-    private static string[] StatFields(int pid)
-    {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        return stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
     }
 }
 

@@ -23,13 +23,13 @@ public sealed class LifecycleKillTests : IDisposable
         sandboxes.Stray(session);
         int[] members = [int.Parse(session.StandardOutput.ReadLine()!), int.Parse(session.StandardOutput.ReadLine()!)];
         int sid = int.Parse(session.StandardOutput.ReadLine()!);
-        Assert.All(members, m => Assert.Equal(sid, Procs.Session(m)));
+        Assert.All(members, m => Assert.Equal(sid, Proc.Session(m)));
 
         RunResult r = Pid1Binary.Run("kill", "--sid", sid.ToString(), "KILL");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.All(members, m => Assert.True(Procs.WaitGone(m)));
+        Assert.All(members, m => Assert.True(Proc.WaitGone(m)));
         Assert.True(session.WaitForExit(10_000));
-        Assert.True(Procs.IsAlive(outsider.Id));
+        Assert.True(Proc.IsAlive(outsider.Id));
 
         RunResult again = Pid1Binary.Run("kill", "--sid", sid.ToString());
         Assert.Equal(1, again.ExitCode);
@@ -46,21 +46,21 @@ public sealed class LifecycleKillTests : IDisposable
         int pid = sandboxes.Detach(name, "-fp", "--mount-proc", "/bin/sh", "-c", $"sleep 2302 & sleep 2302 & echo ready > {fifo}; wait");
         LifecycleSandboxes.WaitReady(fifo);
         ulong inode = LifecycleSandboxes.Entry(name)!.Value.GetProperty("pidns").GetUInt64();
-        int[] inside = Procs.InPidNamespace($"pid:[{inode}]");
+        int[] inside = Proc.InPidNamespace($"pid:[{inode}]");
         Assert.Equal(4, inside.Length); // pid1's init of the namespace, sh, two sleeps
 
         RunResult r = Pid1Binary.Run("kill", "--pidns", inode.ToString(), "KILL");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.All(inside, p => Assert.True(Procs.WaitGone(p)));
-        Assert.True(Procs.WaitGone(pid)); // its tree gone, pid1 (outside the namespace) exits
-        Assert.True(Procs.IsAlive(outsider.Id));
+        Assert.All(inside, p => Assert.True(Proc.WaitGone(p)));
+        Assert.True(Proc.WaitGone(pid)); // its tree gone, pid1 (outside the namespace) exits
+        Assert.True(Proc.IsAlive(outsider.Id));
         Assert.Null(LifecycleSandboxes.Entry(name));
     }
 
     [Fact]
     public void KillPidns_OwnNamespace_IsRefused()
     {
-        string own = Procs.PidNamespace(Environment.ProcessId);
+        string own = Proc.PidNamespace(Environment.ProcessId);
         RunResult r = Pid1Binary.Run("kill", "--pidns", own[5..^1], "0");
         Assert.Equal(125, r.ExitCode);
         Assert.Contains("pid1's own", r.Stderr);
@@ -87,11 +87,11 @@ public sealed class LifecycleKillTests : IDisposable
         string fifo = sandboxes.ReadyFifo();
         int pid = sandboxes.Detach(name, "/bin/sh", "-c", $"sleep 2307 & a=$!; sleep 2307 & echo $a $! > {fifo}; wait");
         int[] sleepers = LifecycleSandboxes.WaitReady(fifo).Split(' ').Select(int.Parse).ToArray();
-        Assert.All(sleepers, p => Assert.True(Procs.IsAlive(p)));
+        Assert.All(sleepers, p => Assert.True(Proc.IsAlive(p)));
         RunResult r = Pid1Binary.Run("kill", name, "KILL");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.True(Procs.WaitGone(pid));
-        Assert.All(sleepers, p => Assert.True(Procs.WaitGone(p)));
+        Assert.True(Proc.WaitGone(pid));
+        Assert.All(sleepers, p => Assert.True(Proc.WaitGone(p)));
         Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
     }
 
@@ -128,8 +128,8 @@ public sealed class LifecycleKillTests : IDisposable
             LifecycleSandboxes.WaitReady(fifo);
             RunResult r = Pid1Binary.Run("stop", name);
             Assert.True(r.ExitCode == 0, r.ToString());
-            Assert.False(Procs.IsAlive(pid));
-            Assert.Empty(Procs.WithCommandLine("sleep 2304"));
+            Assert.False(Proc.IsAlive(pid));
+            Assert.Empty(Proc.WithCommandLine("sleep 2304"));
             Assert.Equal("got TERM\n", File.ReadAllText(log));
             Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
 
@@ -153,8 +153,8 @@ public sealed class LifecycleKillTests : IDisposable
         RunResult r = Pid1Binary.Run("stop", name, "--grace", "1");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("killing its tree", r.Stderr);
-        Assert.False(Procs.IsAlive(pid));
-        Assert.True(Procs.WithCommandLine("sleep 2305").All(p => Procs.WaitGone(p, 2)));
+        Assert.False(Proc.IsAlive(pid));
+        Assert.True(Proc.WithCommandLine("sleep 2305").All(p => Proc.WaitGone(p, 2)));
         Assert.Null(LifecycleSandboxes.Entry(name));
         Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
     }
@@ -172,7 +172,7 @@ public sealed class LifecycleKillTests : IDisposable
             Assert.True(r.ExitCode == 0 || (r.ExitCode == 1 && r.Stderr == $"pid1: stop: {name} is not running\n"), r.ToString());
         }
 
-        Assert.False(Procs.IsAlive(pid));
-        Assert.Empty(Procs.WithCommandLine("sleep 2306"));
+        Assert.False(Proc.IsAlive(pid));
+        Assert.Empty(Proc.WithCommandLine("sleep 2306"));
     }
 }

@@ -30,7 +30,7 @@ public sealed class LifecycleNameTests : IDisposable
         Assert.Equal(name, started.GetProperty("name").GetString());
         Assert.Equal(p.Id, started.GetProperty("pid1").GetInt32());
         int child = started.GetProperty("pid").GetInt32();
-        Assert.Equal($"pid:[{started.GetProperty("namespaces").GetProperty("pid").GetUInt64()}]", Procs.PidNamespace(child));
+        Assert.Equal($"pid:[{started.GetProperty("namespaces").GetProperty("pid").GetUInt64()}]", Proc.PidNamespace(child));
         Assert.StartsWith("/", started.GetProperty("cgroup").GetString());
 
         p.StandardInput.WriteLine("go");
@@ -59,7 +59,7 @@ public sealed class LifecycleNameTests : IDisposable
         int pid = sandboxes.Detach(name, "-fp", "--mount-proc", "sleep", "2201");
         JsonElement entry = LifecycleSandboxes.Entry(name)!.Value;
         Assert.Equal(pid, entry.GetProperty("pid").GetInt32());
-        Assert.Equal($"pid:[{entry.GetProperty("pidns").GetUInt64()}]", Procs.PidNamespace(entry.GetProperty("child").GetInt32()));
+        Assert.Equal($"pid:[{entry.GetProperty("pidns").GetUInt64()}]", Proc.PidNamespace(entry.GetProperty("child").GetInt32()));
         Assert.Equal("sleep 2201", entry.GetProperty("command").GetString());
 
         RunResult table = Pid1Binary.Run("list");
@@ -78,7 +78,7 @@ public sealed class LifecycleNameTests : IDisposable
         Assert.Equal($"pid1: name {name} is in use by pid {pid}\n", r.Stderr);
         RunResult detached = Pid1Binary.Run("--detach", "--name", name, "true");
         Assert.Equal(125, detached.ExitCode);
-        Assert.True(Procs.IsAlive(pid));
+        Assert.True(Proc.IsAlive(pid));
     }
 
     [Theory]
@@ -139,9 +139,9 @@ public sealed class LifecycleNameTests : IDisposable
         int pid1 = ReadEvent(shell).GetProperty("pid1").GetInt32();
         shell.Kill();
         shell.WaitForExit();
-        Assert.True(Procs.WaitGone(pid1));
+        Assert.True(Proc.WaitGone(pid1));
         Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
-        Assert.Empty(Procs.WithCommandLine("sleep 2204"));
+        Assert.Empty(Proc.WithCommandLine("sleep 2204"));
     }
 
     [Fact]
