@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using Xunit;
 
 namespace Pid1.IntegrationTests;
@@ -85,22 +87,29 @@ public sealed class LifecycleDetachTests : IDisposable
     }
 
     [Fact]
-    public void Detach_LauncherKilled_SandboxRunsAndItsStateGoesWithIt()
+    public void Detach_LauncherKilledBeforeTheReport_SandboxRunsAndItsStateGoesWithIt()
     {
+        // The moment that matters: the detached pid1 started the program but has not yet reported "started"
+        // to its launcher. It writes the --status-fd line just before that report, so a full FIFO on
+        // --status-fd holds it there, with the program running and its state written, until the test reads.
         string name = sandboxes.NewName("orphan");
-        using var launcher = Pid1Binary.Start(Pid1Binary.Path, ["--detach", "--name", name, "sleep", "2105"]);
+        using var status = new FullFifo(sandboxes.ReadyFifo());
+        Process launcher = Pid1Binary.Start("/bin/sh", ["-c", "exec \"$0\" --detach --name \"$1\" --status-fd 3 sleep 2105 3>\"$2\"", Pid1Binary.Path, name, status.Path]);
+        sandboxes.Stray(launcher);
+        Proc.WaitFor(() => LifecycleSandboxes.Entry(name)?.GetProperty("status").GetString(), s => s == "running", $"{name} running");
         launcher.Kill();
         launcher.WaitForExit();
+        Assert.Equal(128 + 9, launcher.ExitCode); // killed while it waited: it never got the report
 
-        // Whether or not the kill came before the launcher heard "started", the sandbox is either running
-        // with a live entry or never started; after stop, nothing is left in /run/pid1.
-        if (Proc.WithCommandLine("sleep 2105").Length > 0 || LifecycleSandboxes.Entry(name) is not null)
-        {
-            RunResult stop = Pid1Binary.Run("stop", name);
-            Assert.True(stop.ExitCode is 0 or 1, stop.ToString());
-        }
-
-        Assert.Null(LifecycleSandboxes.Entry(name));
+        // Released, the detached pid1 reports to a pipe nobody reads any more, and must go on regardless: it
+        // still answers to its name, ends with its program and writes its last status line.
+        int pid1 = JsonDocument.Parse(status.ReadLine()).RootElement.GetProperty("pid1").GetInt32();
+        RunResult stop = Pid1Binary.Run("stop", name);
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        JsonElement exited = JsonDocument.Parse(status.ReadLine()).RootElement;
+        Assert.Equal("exited", exited.GetProperty("event").GetString());
+        Assert.Equal(128 + 15, exited.GetProperty("code").GetInt32()); // the program died of the stop's TERM
+        Assert.True(Proc.WaitGone(pid1));
         Assert.False(File.Exists(Path.Combine(LifecycleSandboxes.StateDir, name)));
         Assert.Empty(Proc.WithCommandLine("sleep 2105"));
     }
