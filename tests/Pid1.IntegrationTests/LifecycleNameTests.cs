@@ -89,9 +89,20 @@ public sealed class LifecycleNameTests : IDisposable
     [InlineData("x123456789x123456789x123456789x123456789x123456789x123456789x12345")]
     public void Name_Invalid_Gives125AndCreatesNothing(string name)
     {
-        RunResult r = Pid1Binary.Run("--name", name, "true");
-        Assert.Equal(125, r.ExitCode);
+        // pid1 runs in a cgroup of the test's own, so a process it left would be listed there, and in a mount
+        // namespace of its own with an empty tmpfs on /run, so anything it wrote there (/run/pid1/…) shows in
+        // `ls`. --cgroup and --pids-limit would make it create a cgroup of that unique name if it got that far.
+        string cgroupName = $"life-badname-{Guid.NewGuid().ToString("N")[..8]}";
+        using var cgroup = new LifecycleCgroup(cgroupName);
+        RunResult r = Pid1Binary.RunCommand("unshare", "-m", "/bin/sh", "-c",
+            "echo $$ > \"$0/cgroup.procs\" && mount -t tmpfs life-run /run && { \"$@\"; code=$?; ls -A /run; exit $code; }",
+            cgroup.Path, Pid1Binary.Path, "--name", name, "--cgroup", cgroupName, "--pids-limit", "8", "true");
+        Assert.True(r.ExitCode == 125, r.ToString());
         Assert.Contains($"option '--name': '{name}'", r.Stderr);
+        Assert.Equal(string.Empty, r.Stdout); // nothing under /run
+        Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(cgroup.Path, "cgroup.procs")));
+        var everyCgroup = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        Assert.Equal([cgroup.Path], Directory.GetDirectories("/sys/fs/cgroup", cgroupName, everyCgroup));
     }
 
     [Fact]
