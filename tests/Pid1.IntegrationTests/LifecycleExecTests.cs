@@ -89,6 +89,18 @@ public sealed class LifecycleExecTests : IDisposable
     }
 
     [Fact]
+    public void Exec_UserTheSandboxCannotMap_FailsNamingTheCallAndErrno()
+    {
+        // Only root is mapped in the sandbox's user namespace (-r): setresgid to 1234 fails in there, and the
+        // message names that call, the user and errno, as pid1's own setup errors do.
+        string name = sandboxes.NewName("unmapped");
+        sandboxes.Detach(name, "-r", "-p", "sleep", "2608");
+        RunResult r = Pid1Binary.Run("exec", name, "--user", "1234:1234", "--", "true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Equal("pid1: setresgid 1234 for user 1234:1234: EINVAL (Invalid argument)\n", r.Stderr);
+    }
+
+    [Fact]
     public void Exec_ChrootedSandbox_CommandSeesTheSandboxsRoot()
     {
         string name = sandboxes.NewName("root");

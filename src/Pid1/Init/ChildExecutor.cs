@@ -63,7 +63,6 @@ internal static unsafe class ChildExecutor
         StepKind.JoinNamespace => Libc.setns((int)step.Number, (int)step.Flags),
         StepKind.JoinRoot => JoinRoot((int)step.Number),
         StepKind.JoinWorkingDirectory => Libc.fchdir((int)step.Number),
-        StepKind.JoinCredentials => JoinCredentials((Lifecycle.ExecCredentials*)step.Data),
         StepKind.CloseHostFds => Libc.close_range(3, uint.MaxValue, Libc.CLOSE_RANGE_CLOEXEC),
         _ => -Libc.EINVAL,
     };
@@ -157,22 +156,6 @@ internal static unsafe class ChildExecutor
     {
         int result = Libc.fchdir(rootFd);
         return result < 0 ? result : Libc.chroot(".\0"u8.AsPointer());
-    }
-
-    /// <summary>
-    /// Groups first, then gid, then uid: each later call needs the privilege the next one drops. Raw
-    /// syscalls: this child has one thread, and glibc's setxid would wait on the runtime threads it still
-    /// lists; that hung about one `pid1 exec` in a hundred (hazard 13).
-    /// </summary>
-    private static int JoinCredentials(Lifecycle.ExecCredentials* credentials)
-    {
-        int result = credentials->SetGroups ? Libc.sys_setgroups((nuint)credentials->GroupCount, credentials->Groups) : 0;
-        if (result >= 0)
-        {
-            result = Libc.sys_setresgid(credentials->Gid, credentials->Gid, credentials->Gid);
-        }
-
-        return result < 0 ? result : Libc.sys_setresuid(credentials->Uid, credentials->Uid, credentials->Uid);
     }
 
     private static void Fail(int errorFd, int step, int errno, int exitCode)

@@ -90,9 +90,6 @@ internal enum StepKind
     /// <summary>fchdir(Number = fd of the sandbox program's working directory).</summary>
     JoinWorkingDirectory,
 
-    /// <summary>setgroups, setresgid, setresuid from the <see cref="Lifecycle.ExecCredentials"/> at Data.</summary>
-    JoinCredentials,
-
     /// <summary>Marks every fd from 3 up close-on-exec, so no host fd reaches the sandbox (the error pipe still works).</summary>
     CloseHostFds,
 }

@@ -87,7 +87,8 @@ internal static unsafe class ExecCommand
 
         plan.Add(new ChildStep { Kind = StepKind.JoinRoot, Number = OpenDirectory($"/proc/{child}/root") }, $"enter the root of {state.Name}");
         plan.Add(new ChildStep { Kind = StepKind.JoinWorkingDirectory, Number = OpenDirectory($"/proc/{program}/cwd") }, $"enter the working directory of {state.Name}");
-        plan.Add(new ChildStep { Kind = StepKind.JoinCredentials, Data = Credentials(state, program, user) }, $"become {user ?? "the sandbox's user"}");
+        ResolvedIdentity who = ExecIdentity.Resolve(program, $"/proc/{child}/root", user);
+        Identity.AddDrop(plan, who, setGroupsDenied: ReadSetgroups(program) == "deny", groupsAsked: false);
         plan.Add(new ChildStep { Kind = StepKind.CloseHostFds }, "close_range: mark host fds close-on-exec");
         AddCommand(plan, program, command);
         int pid = Spawner.SpawnCloned(plan, 0, Pipe.Create("exec errors"), sync, clone => JoinCgroups(child, clone));
@@ -145,23 +146,6 @@ internal static unsafe class ExecCommand
     private static string[] ProgramEnvironment(int program)
     {
         return Files.ReadTextIfPresent($"/proc/{program}/environ")?.Split('\0', StringSplitOptions.RemoveEmptyEntries) ?? [];
-    }
-
-    private static ExecCredentials* Credentials(SandboxState state, int program, string? user)
-    {
-        (uint uid, uint gid, uint[] groups) = user is null ? ExecIdentity.OfProcess(program) : ExecIdentity.Parse(user, $"/proc/{state.Child}/root");
-        var credentials = (ExecCredentials*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)sizeof(ExecCredentials));
-        credentials->Uid = uid;
-        credentials->Gid = gid;
-        credentials->GroupCount = groups.Length;
-        credentials->Groups = (uint*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Math.Max(1, groups.Length), sizeof(uint));
-        for (int i = 0; i < groups.Length; i++)
-        {
-            credentials->Groups[i] = groups[i];
-        }
-
-        credentials->SetGroups = ReadSetgroups(program) != "deny";
-        return credentials;
     }
 
     private static string ReadSetgroups(int pid)

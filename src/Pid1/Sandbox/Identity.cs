@@ -77,11 +77,10 @@ internal static unsafe class Identity
 
     /// <summary>
     /// setgroups → setresgid → setresuid, then a check. The order is forced: each call needs a capability
-    /// (CAP_SETGID, then CAP_SETUID) that the next one takes away. glibc's wrappers apply them to every
-    /// thread (the raw syscalls would change only one), and set*resid sets the saved ids too, so nothing
-    /// can switch back.
+    /// (CAP_SETGID, then CAP_SETUID) that the next one takes away. set*resid sets the saved ids too, so
+    /// nothing can switch back. Also the drop of `pid1 exec`, to the sandbox's user or its --user.
     /// </summary>
-    private static void AddDrop(ChildPlan plan, ResolvedIdentity who, bool setGroupsDenied, bool groupsAsked)
+    public static void AddDrop(ChildPlan plan, ResolvedIdentity who, bool setGroupsDenied, bool groupsAsked)
     {
         if (who.Groups is IReadOnlyList<uint> groups)
         {
@@ -123,7 +122,6 @@ internal static unsafe class Identity
     /// <summary>--user NAME|UID[:GROUP] and --groups, or -S/-G, against the new root's files.</summary>
     public static ResolvedIdentity? Resolve(Options o, string root, Func<string, string?> read)
     {
-        Func<GroupEntry[]> groupFile = GroupFile(read);
         if (o.User is null)
         {
             if (o.Groups is not null && o.SetGid is null)
@@ -134,7 +132,7 @@ internal static unsafe class Identity
             // unshare(1)'s -G clears the supplementary groups with the gid; -S changes the uid alone.
             return o.SetUid is null && o.SetGid is null
                 ? null
-                : new ResolvedIdentity($"--setuid {o.SetUid} --setgid {o.SetGid}", o.SetUid, o.SetGid, o.SetGid is null ? null : o.Groups is null ? [] : GroupList(o.Groups, root, groupFile));
+                : new ResolvedIdentity($"--setuid {o.SetUid} --setgid {o.SetGid}", o.SetUid, o.SetGid, o.SetGid is null ? null : o.Groups is null ? [] : GroupList(o.Groups, root, GroupFile(read)));
         }
 
         if (o.SetUid is not null || o.SetGid is not null)
@@ -142,25 +140,35 @@ internal static unsafe class Identity
             throw new UsageException("options '--user' and '--setuid'/'--setgid' both choose the user; give one");
         }
 
-        int colon = o.User.IndexOf(':');
-        string userPart = colon < 0 ? o.User : o.User.Substring(0, colon);
-        string? groupPart = colon < 0 ? null : o.User.Substring(colon + 1);
+        return ResolveUser(o.User, o.Groups, root, read);
+    }
+
+    /// <summary>
+    /// USER[:GROUP] (names or numbers) and an optional --groups list, against the files of
+    /// <paramref name="root"/>: pid1's --user, and `pid1 exec --user` with the sandbox's root.
+    /// </summary>
+    public static ResolvedIdentity ResolveUser(string user, string? groupList, string root, Func<string, string?> read)
+    {
+        int colon = user.IndexOf(':');
+        string userPart = colon < 0 ? user : user.Substring(0, colon);
+        string? groupPart = colon < 0 ? null : user.Substring(colon + 1);
         string passwdPath = Path.Join(root, "etc/passwd");
+        Func<GroupEntry[]> groupFile = GroupFile(read);
         PasswdEntry? entry = Array.Find(
             PasswdFile.ParsePasswd(read("etc/passwd") ?? string.Empty),
             p => PasswdFile.Id(userPart) is uint id ? p.Uid == id : p.Name == userPart);
         if (entry is null && (PasswdFile.Id(userPart) is null || groupPart is null))
         {
-            throw new SetupException($"resolve --user {o.User}: no user '{userPart}' in {passwdPath}"
+            throw new SetupException($"resolve --user {user}: no user '{userPart}' in {passwdPath}"
                 + (PasswdFile.Id(userPart) is null ? string.Empty : " (give UID:GID for a user without an entry)"));
         }
 
         uint uid = entry?.Uid ?? PasswdFile.Id(userPart)!.Value;
         uint gid = groupPart is null ? entry!.Gid : GroupId(groupPart, root, groupFile);
-        IReadOnlyList<uint> groups = o.Groups is string list
+        IReadOnlyList<uint> groups = groupList is string list
             ? GroupList(list, root, groupFile)
             : MemberOf(gid, entry, groupFile);
-        return new ResolvedIdentity($"user {o.User}", uid, gid, groups);
+        return new ResolvedIdentity($"user {user}", uid, gid, groups);
     }
 
     /// <summary>--groups a,b,12: names from the new root's /etc/group, numbers as they are; "" is none.</summary>
