@@ -105,7 +105,8 @@ public sealed class InitRun : IDisposable
         return before;
     }
 
-    public void Signal(int signal) => Native.Kill(Pid1Pid, signal);
+    public void Signal(int signal) =>
+        Native.Kill(Pid1Pid != 0 ? Pid1Pid : throw new InvalidOperationException("pid1 had already exited when the run started"), signal);
 
     public void CloseStdin() => Process.StandardInput.Close();
 
@@ -132,9 +133,15 @@ public sealed class InitRun : IDisposable
         Process.Dispose();
     }
 
-    /// <summary>Polls until the single child of <paramref name="parent"/> has exec'd <paramref name="comm"/>.</summary>
+    /// <summary>
+    /// Polls until the single child of <paramref name="parent"/> has exec'd <paramref name="comm"/>; 0 when the
+    /// parent ended first (a short program: `unshare -fp … pid1 grep …` can be over before the first look).
+    /// </summary>
     private static int WaitForChild(int parent, string comm) =>
-        Proc.WaitFor(() => Proc.Children(parent).FirstOrDefault(c => Proc.Comm(c) == comm), c => c != 0, $"a {comm} child of {parent}");
+        parent == 0 ? 0 : Proc.WaitFor(
+            () => Proc.Children(parent).FirstOrDefault(c => Proc.Comm(c) == comm) is int child and not 0 ? child : Proc.IsAlive(parent) ? 0 : -1,
+            c => c != 0,
+            $"a {comm} child of {parent}") is int found and > 0 ? found : 0;
 }
 
 /// <summary>kill(2) for the tests, and the small C programs the init tests run under pid1.</summary>

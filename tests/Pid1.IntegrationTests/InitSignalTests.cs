@@ -140,6 +140,11 @@ public class InitSignalTests
         Assert.Equal("ready", run.ReadLine());
         int runtimeSignal = RuntimeSignal(run.Pid1Pid);
         ulong waited = Forwardable(runtimeSignal).Append(17).Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
+
+        // The program can print before pid1's main thread is back from posix_spawn, which holds every signal
+        // blocked until the exec: read the masks once that thread waits (poll while it is not yet idle, then
+        // sigtimedwait), the state it keeps for the program's whole life.
+        Proc.WaitFor(() => MainThreadSyscall(run.Pid1Pid), call => call is "7" or "128", "pid1's main thread waiting for signals");
         string[] tasks = System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task");
         Assert.True(tasks.Length >= 2, "the runtime's finalizer thread is expected");
         int notWaiting = 0;
@@ -160,6 +165,9 @@ public class InitSignalTests
         run.CloseStdin();
         Assert.Equal(0, run.WaitForExit());
     }
+
+    private static string MainThreadSyscall(int pid) =>
+        File.ReadAllText($"/proc/{pid}/task/{pid}/syscall").Split(' ')[0];
 
     [Fact]
     public async Task Startup_SigtermWhileTheRuntimeStarts_IsForwardedAndPid1Survives()
