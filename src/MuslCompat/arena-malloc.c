@@ -107,7 +107,7 @@ static int new_chunk(void)
         return 0;
     }
     chunks_mapped++;
-    chunk_next = chunk; /* the old chunk's tail, smaller than a block, is left unused */
+    chunk_next = chunk; /* the old chunk's tail, too small for the block asked for, is left unused */
     chunk_end = chunk + length;
     return 1;
 }
@@ -131,36 +131,43 @@ static struct header *take_small(unsigned class)
     return block;
 }
 
-static void *malloc_small(size_t n)
-{
-    size_t block = n + HEADER < SMALL_MIN ? SMALL_MIN : n + HEADER;
-    pthread_mutex_lock(&lock);
-    struct header *h = take_small(class_of(block));
-    pthread_mutex_unlock(&lock);
-    return h ? h + 1 : NULL;
-}
-
 static int fits_small(size_t n)
 {
     return n <= SMALL_MAX - HEADER;
 }
 
+/* The size class of a block holding n bytes (n fits_small). */
+static unsigned class_for(size_t n)
+{
+    return class_of(n + HEADER < SMALL_MIN ? SMALL_MIN : n + HEADER);
+}
+
+static void *malloc_small(size_t n)
+{
+    pthread_mutex_lock(&lock);
+    struct header *h = take_small(class_for(n));
+    pthread_mutex_unlock(&lock);
+    return h ? h + 1 : NULL;
+}
+
+/* The mapping for n bytes and the header, or 0 (errno ENOMEM) for a size no mapping can hold. */
 static size_t large_length(size_t n)
 {
+    if (n > PTRDIFF_MAX - HEADER - PAGE) {
+        errno = ENOMEM;
+        return 0;
+    }
     return (n + HEADER + PAGE - 1) & ~(PAGE - 1);
 }
 
 static void *malloc_large(size_t n)
 {
-    if (n > PTRDIFF_MAX - HEADER - PAGE) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    struct header *h = map(large_length(n), 0);
+    size_t length = large_length(n);
+    struct header *h = length ? map(length, 0) : NULL;
     if (!h) {
         return NULL;
     }
-    h->size = large_length(n);
+    h->size = length;
     h->kind = LARGE;
     return h + 1;
 }
@@ -236,15 +243,12 @@ void *calloc(size_t count, size_t size)
 /* A large block grows or shrinks in place or by moving its pages (mremap), never by copying them. */
 static void *realloc_large(struct header *h, size_t n)
 {
-    if (n > PTRDIFF_MAX - HEADER - PAGE) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    struct header *moved = mremap(h, h->size, large_length(n), MREMAP_MAYMOVE);
+    size_t length = large_length(n);
+    struct header *moved = length ? mremap(h, h->size, length, MREMAP_MAYMOVE) : MAP_FAILED;
     if (moved == MAP_FAILED) {
         return NULL;
     }
-    moved->size = large_length(n);
+    moved->size = length;
     return moved + 1;
 }
 
@@ -266,11 +270,8 @@ void *realloc(void *p, size_t n)
         return malloc(n);
     }
     struct header *h = header_of(p);
-    if (h->kind == SMALL && fits_small(n)) {
-        size_t block = n + HEADER < SMALL_MIN ? SMALL_MIN : n + HEADER;
-        if (class_of(block) == class_of(h->size)) {
-            return p;
-        }
+    if (h->kind == SMALL && fits_small(n) && class_for(n) == class_of(h->size)) {
+        return p;
     }
     if (h->kind == LARGE && !fits_small(n)) {
         return realloc_large(h, n);
