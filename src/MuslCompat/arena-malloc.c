@@ -22,10 +22,11 @@
  * (DESIGN hazards 5 and 13). musl's internal allocations (__libc_malloc: dlerror, posix_spawn file actions)
  * stay with mallocng, which musl keeps apart from the public functions.
  *
- * Measured against mallocng on the same build (farm-bench, 100 paired runs, median A/B wall): pid1 /bin/true
- * 0.88-0.89, --version 0.81, -fp --mount-proc /bin/true 0.89, --unshare-all /bin/true 0.93; page faults
- * (perf stat) 150 -> 123 with /bin/true, 94 -> 67 with --version. Start-up uses ~43 KB of the 64 KB chunk
- * (plain, -fp and --unshare-all alike). tests/Pid1.Tests/Native/malloc-test.c exercises every function;
+ * Measured against mallocng on the same build (farm-bench, 100 paired runs, median A/B wall, two sessions):
+ * pid1 /bin/true 0.88-0.90, --version 0.81-0.88, -fp --mount-proc /bin/true 0.89, --unshare-all /bin/true
+ * 0.93; page faults (perf stat) 150 -> 122 with /bin/true, 92 -> 66 with --version, 191 -> 157 with -fp
+ * --mount-proc, 186 -> 154 with --unshare-all; idle RSS the same within 8 KB. Start-up uses ~43 KB of the
+ * 64 KB chunk (plain, -fp and --unshare-all alike). tests/Pid1.Tests/Native/malloc-test.c exercises every function;
  * MallocTests runs it. */
 #define _GNU_SOURCE
 #include <errno.h>
