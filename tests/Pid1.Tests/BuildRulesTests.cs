@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Reflection.Metadata;
@@ -13,7 +12,7 @@ namespace Pid1.Tests;
 /// <summary>Rules of the build that keep pid1 a static binary that owns its SIGCHLD.</summary>
 public class BuildRulesTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = Repo.Root;
 
     [Fact]
     public void DllImports_EveryModule_IsADirectPInvokeItem()
@@ -48,7 +47,7 @@ public class BuildRulesTests
         string copy = CopyOfPid1WithExtraFile($"namespace Pid1; internal static class UsesBannedApi {{ internal static void Run() {{ {statement} }} }}");
         try
         {
-            (int exitCode, string output) = Run("dotnet", "build", Path.Combine(copy, "src", "Pid1", "Pid1.csproj"), "-c", "Release", "-nologo", "-v:q");
+            (int exitCode, string output) = Repo.Run("dotnet", "build", Path.Combine(copy, "src", "Pid1", "Pid1.csproj"), "-c", "Release", "-nologo", "-v:q");
             Assert.NotEqual(0, exitCode);
             Assert.Contains("RS0030", output);
             Assert.Contains(banned, output);
@@ -99,32 +98,4 @@ public class BuildRulesTests
 
     private static bool IsBuildOutput(string root, string path) =>
         Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj";
-
-    private static (int ExitCode, string Output) Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Pid1.sln")))
-            {
-                return dir;
-            }
-        }
-
-        throw new InvalidOperationException("Pid1.sln not found above " + AppContext.BaseDirectory);
-    }
 }
