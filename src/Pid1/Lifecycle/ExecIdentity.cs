@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using Pid1.Native;
 using Pid1.Sandbox;
@@ -23,27 +24,33 @@ internal static class ExecIdentity
         uint[] groups = Array.Find(status, l => l.StartsWith("Groups:", StringComparison.Ordinal)) is string line
             ? Array.ConvertAll(line.Substring(7).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries), Number)
             : [];
+        IdMap[] gids = ReadMap(pid, "gid_map");
         return new ResolvedIdentity(
             "the sandbox's user",
-            ToInner(pid, "uid_map", uid),
-            ToInner(pid, "gid_map", gid),
-            Array.ConvertAll(groups, g => ToInner(pid, "gid_map", g)));
+            ToInner(ReadMap(pid, "uid_map"), uid),
+            ToInner(gids, gid),
+            Array.ConvertAll(groups, g => ToInner(gids, g)));
     }
 
-    /// <summary>Maps a host id to the id inside the process's user namespace (identity without one).</summary>
-    private static uint ToInner(int pid, string map, uint id)
+    /// <summary>The lines of /proc/PID/uid_map or gid_map ("INNER OUTER COUNT"), read once for every id.</summary>
+    private static IdMap[] ReadMap(int pid, string map)
     {
+        var maps = new List<IdMap>();
         foreach (string line in Files.Lines(Files.ReadText($"/proc/{pid}/{map}")))
         {
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length == 3 && id >= Number(f[1]) && id - Number(f[1]) < Number(f[2]))
+            if (f.Length == 3)
             {
-                return id - Number(f[1]) + Number(f[0]);
+                maps.Add(new IdMap(Number(f[0]), Number(f[1]), Number(f[2])));
             }
         }
 
-        return id;
+        return maps.ToArray();
     }
+
+    /// <summary>Maps a host id to the id inside the process's user namespace (identity without one).</summary>
+    private static uint ToInner(IdMap[] maps, uint id) =>
+        Array.Find(maps, m => id >= m.Outer && id - m.Outer < m.Count) is IdMap m ? id - m.Outer + m.Inner : id;
 
     private static uint Field(string[] status, string key, int index) =>
         Number(Array.Find(status, l => l.StartsWith(key, StringComparison.Ordinal))!.Substring(key.Length).Split('\t', StringSplitOptions.RemoveEmptyEntries)[index - 1]);
