@@ -17,8 +17,8 @@
  * Every block starts with a 16-byte header (so payloads keep malloc's 16-byte alignment): its size and
  * its kind. Blocks over-aligned by aligned_alloc are INNER blocks inside an ordinary one, their header
  * giving the distance back to it. One mutex guards the chunk and the free lists (the runtime allocates
- * from its finalizer thread too); fork() takes it around the fork, as mallocng did, so a child of a
- * multithreaded pid1 can allocate. pid1's CLONE_VM|CLONE_VFORK and clone3 children allocate nothing
+ * from any of its threads: pid1 has one, the echo server several); fork() takes it around the fork, as
+ * mallocng did, so a child of a multithreaded process can allocate. pid1's CLONE_VM|CLONE_VFORK and clone3 children allocate nothing
  * (DESIGN hazards 5 and 13). musl's internal allocations (__libc_malloc: dlerror, posix_spawn file actions)
  * stay with mallocng, which musl keeps apart from the public functions.
  *

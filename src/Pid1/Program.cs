@@ -11,7 +11,7 @@ internal static unsafe class Program
 {
     private static int Main(string[] args)
     {
-        // The waited signals are blocked on every thread since before the runtime started (Native/early-signals.c);
+        // The waited signals are blocked since before the runtime started (Native/early-signals.c), on pid1's only thread;
         // the mask pid1 was started with is what its program gets back.
         sigset_t original = Signals.InheritedMask();
         if (KernelInit.IsKernelInit())

@@ -131,37 +131,34 @@ public class InitSignalTests
     }
 
     [Fact]
-    public void Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem()
+    public void Threads_Pid1IsOneThread_WhichBlocksExactlyTheWaitedSignals()
     {
-        // The set is blocked in C before the runtime starts (src/Pid1/Native/early-signals.c) and waited for by
-        // the supervisor with Signals.FillWaited: the threads that are not waiting show the C set, which must be
-        // the forwardable signals and SIGCHLD, no more and no less (pid1 was started with nothing blocked).
+        // The runtime's finalizer thread is never started (src/Pid1/Native/one-thread.c): pid1 is one thread.
+        // Its mask is set in C before the runtime starts (src/Pid1/Native/early-signals.c) and must be
+        // Signals.FillWaited's set: the forwardable signals and SIGCHLD, no more and no less (pid1 was started
+        // with nothing blocked), and never the runtime's own signal, which suspends threads for the GC.
         using InitRun run = InitRun.Start(InitMode.Plain, [Native.Helper("sigtrap")]);
         Assert.Equal("ready", run.ReadLine());
         int runtimeSignal = RuntimeSignal(run.Pid1Pid);
         ulong waited = Forwardable(runtimeSignal).Append(17).Aggregate(0UL, (set, s) => set | (1UL << (s - 1)));
 
-        // The program can print before pid1's main thread is back from posix_spawn, which holds every signal
-        // blocked until the exec: read the masks once that thread waits (poll while it is not yet idle, then
-        // sigtimedwait), the state it keeps for the program's whole life.
-        Proc.WaitFor(() => MainThreadSyscall(run.Pid1Pid), call => call is "7" or "128", "pid1's main thread waiting for signals");
-        string[] tasks = System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task");
-        Assert.True(tasks.Length >= 2, "the runtime's finalizer thread is expected");
-        int notWaiting = 0;
-        foreach (string task in tasks)
-        {
-            ulong blocked = System.Convert.ToUInt64(System.IO.File.ReadAllLines(task + "/status").First(l => l.StartsWith("SigBlk:")).Substring(7).Trim(), 16);
+        // The program can print before pid1 is back from posix_spawn: wait until it waits for signals, the state
+        // it keeps for the program's whole life.
+        Proc.WaitFor(() => MainThreadSyscall(run.Pid1Pid), call => call is "7" or "128", "pid1 waiting for signals");
+        Assert.Equal([run.Pid1Pid.ToString(CultureInfo.InvariantCulture)], System.IO.Directory.GetDirectories($"/proc/{run.Pid1Pid}/task").Select(Path.GetFileName));
 
-            // sigtimedwait(2) unblocks the waited set while it waits (the kernel keeps the real mask aside).
-            bool waiting = System.IO.File.ReadAllText(task + "/syscall").Split(' ')[0] == "128";
-            notWaiting += waiting ? 0 : 1;
-            Assert.True(waiting || blocked == waited, $"{task}: SigBlk {blocked:x16}, expected {waited:x16}");
+        // sigtimedwait(2) unblocks the waited set while it waits (the kernel keeps the real mask aside): stop
+        // pid1 to see its real mask. SIGSTOP cannot be blocked or caught; sigtimedwait returns, the mask is
+        // restored, and pid1 stops before it runs again.
+        Native.Kill(run.Pid1Pid, 19);
+        Proc.WaitFor(() => Proc.State(run.Pid1Pid), state => state == 'T', "pid1 stopped");
+        ulong blocked = System.Convert.ToUInt64(Proc.StatusField(run.Pid1Pid, "SigBlk"), 16);
+        Assert.True(blocked == waited, $"SigBlk {blocked:x16}, expected {waited:x16}");
+        Assert.True((blocked & (1UL << (runtimeSignal - 1))) == 0, $"SigBlk {blocked:x16} blocks the runtime's signal {runtimeSignal}");
 
-            // The runtime suspends threads for the GC with its signal: blocked on any thread, a GC would hang.
-            Assert.True((blocked & (1UL << (runtimeSignal - 1))) == 0, $"{task}: SigBlk {blocked:x16} blocks the runtime's signal {runtimeSignal}");
-        }
-
-        Assert.True(notWaiting >= 1, "the finalizer thread is not waiting for signals");
+        // Continued, pid1 takes the pending SIGCONT like any other signal and forwards it.
+        Native.Kill(run.Pid1Pid, 18);
+        Assert.Equal("sig 18", run.ReadLine());
         run.CloseStdin();
         Assert.Equal(0, run.WaitForExit());
     }
@@ -256,8 +253,8 @@ public class InitSignalTests
     [MemberData(nameof(Modes))]
     public void Threads_SignalsDuringAnOrphanStorm_AreAllForwardedAndNoneKillsPid1(InitMode mode)
     {
-        // While pid1 reaps, its main thread is not in sigtimedwait: a signal then goes to another thread,
-        // which must block it too (before the fix pid1 died of the first SIGUSR1 here).
+        // While pid1 reaps, it is not in sigtimedwait: a signal sent then must stay pending until it waits again,
+        // on every thread pid1 has (before the fix, its finalizer thread took the first SIGUSR1 and pid1 died).
         using InitRun run = InitRun.Start(mode, ["-g", "sh", "-c", "\"$0\" -p -x 15 & \"$1\" 1500 >/dev/null; wait", Native.Helper("sigtrap"), Native.Helper("orphans")]);
         Assert.Equal("ready", run.ReadLine());
         for (int i = 0; i < 200; i++)

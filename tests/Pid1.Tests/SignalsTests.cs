@@ -92,7 +92,7 @@ public class SignalsTests
     public void FillWaited_HoldsTheForwardableSignalsAndSigchldOnly()
     {
         // src/Pid1/Native/early-signals.c blocks the same set before the runtime starts; the integration test
-        // Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem holds it to this definition.
+        // Threads_Pid1IsOneThread_WhichBlocksExactlyTheWaitedSignals holds it to this definition.
         sigset_t waited = default;
         Signals.FillWaited(ref waited);
         for (int signal = 1; signal <= Signals.Max; signal++)

@@ -159,9 +159,9 @@ internal static unsafe class Signals
 
     /// <summary>
     /// The mask pid1 was started with, which its program gets back (DESIGN hazard 9). The waited signals are
-    /// blocked already, on every thread: src/Pid1/Native/early-signals.c blocks <see cref="FillWaited"/>'s set
-    /// from an ELF constructor, before the runtime makes its finalizer thread (masks are per thread and
-    /// inherited, hazard 3), and records the mask it found. A signal sent while the runtime starts stays
+    /// blocked already: src/Pid1/Native/early-signals.c blocks <see cref="FillWaited"/>'s set from an ELF
+    /// constructor, before the runtime starts (pid1's only thread, see Native/one-thread.c; masks are per thread
+    /// and inherited, hazard 3), and records the mask it found. A signal sent while the runtime starts stays
     /// pending until the supervisor takes it.
     /// </summary>
     public static sigset_t InheritedMask()

@@ -1,18 +1,17 @@
 /* Blocks the signals pid1 waits for before the .NET runtime starts (linked into pid1 for musl and glibc).
  *
- * Signal masks are per thread and a new thread inherits its creator's. The runtime creates its finalizer
- * thread inside its own initialisation, before any managed code runs, so Main can block signals only on
- * the main thread: the finalizer thread would keep the inherited mask, and a process-directed signal that
- * the kernel hands to it takes its default action (SIGTERM kills pid1). Nothing managed runs early enough:
- * this ELF constructor runs from .init_array, after the libc is ready and before main() enters the
- * runtime, so every thread the runtime ever makes starts with the set blocked, and a signal sent while
- * the runtime starts stays pending until pid1's supervisor takes it (forwarded, not lost, never fatal).
+ * Until Main runs, the runtime sets itself up (about a millisecond): a signal arriving then would take its
+ * default action (SIGTERM kills pid1), and nothing managed runs early enough to block it. This ELF
+ * constructor runs from .init_array, after the libc is ready and before main() enters the runtime, so a
+ * signal sent while the runtime starts stays pending until pid1's supervisor takes it (forwarded, not lost,
+ * never fatal). pid1 is one thread (one-thread.c keeps the runtime's finalizer thread from starting); masks
+ * are per thread and inherited, so any thread the runtime did create would start with the set blocked too.
  *
  * The set is Signals.FillWaited's (src/Pid1/Init/Signals.cs): 1-31 but KILL and STOP (CHLD included), and
  * the users' real-time signals above the libc's SIGRTMIN. SIGRTMIN itself (glibc 34, musl 35) is the
  * runtime's thread-suspension signal for the GC and must stay deliverable on every thread; 32 up to it
- * belong to the libc. The integration test Threads_EveryThreadOfPid1BlocksExactlyTheWaitedSignalsOrWaitsForThem compares
- * each thread's SigBlk with the managed set, so the two cannot drift apart unnoticed.
+ * belong to the libc. The integration test Threads_Pid1IsOneThread_WhichBlocksExactlyTheWaitedSignals compares
+ * pid1's SigBlk with the managed set, so the two cannot drift apart unnoticed.
  *
  * The mask pid1 was started with is what its program must get back (DESIGN hazard 9): recorded here,
  * before it changes, and read once by Signals.InheritedMask through pid1_inherited_sigmask. */
