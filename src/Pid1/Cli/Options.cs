@@ -17,6 +17,13 @@ internal sealed record MountRequest(MountKind Kind, string Source, string Destin
 {
     // Not the record's generated ToString: it boxes Kind and pulls the runtime's reflective enum formatting.
     public override string ToString() => Source + " -> " + Destination;
+
+    // Value equality by hand (parsed mounts are compared by value): the generated one compares Kind through
+    // EqualityComparer<MountKind>, an enum comparer compiled into the binary for this one type.
+    public bool Equals(MountRequest? other) =>
+        other is not null && Kind == other.Kind && Source == other.Source && Destination == other.Destination && Options == other.Options;
+
+    public override int GetHashCode() => ((int)Kind * 31 + Source.GetHashCode()) * 31 + Destination.GetHashCode();
 }
 
 internal sealed record RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard)

@@ -55,8 +55,16 @@ internal enum FsOpKind
 /// One step of the filesystem plan, as data. Targets of in-root operations are normalized absolute paths
 /// inside the new root ("/dev/null"); the executor resolves them under the root's descriptor.
 /// </summary>
-internal sealed record FsOperation(FsOpKind Kind, string Target, string Description)
+/// <remarks>A class, not a record: nothing compares operations, and a record's Equals and GetHashCode stay in
+/// the binary (object's are virtual) with an enum comparer for <see cref="FsOpKind"/>.</remarks>
+internal sealed class FsOperation(FsOpKind kind, string target, string description)
 {
+    public FsOpKind Kind { get; } = kind;
+
+    public string Target { get; } = target;
+
+    public string Description { get; } = description;
+
     public string Source { get; init; } = string.Empty;
 
     /// <summary>Filesystem types to try, in order; empty for binds and remounts.</summary>
@@ -70,7 +78,6 @@ internal sealed record FsOperation(FsOpKind Kind, string Target, string Descript
     /// <summary>A missing target is created as an empty file (to bind a file on) instead of a directory.</summary>
     public bool CreateFile { get; init; }
 
-    // Not the record's generated ToString: it boxes Kind and pulls the runtime's reflective enum formatting.
     public override string ToString() => Description;
 }
 
