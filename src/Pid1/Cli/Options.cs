@@ -26,16 +26,25 @@ internal sealed record MountRequest(MountKind Kind, string Source, string Destin
     public override int GetHashCode() => ((int)Kind * 31 + Source.GetHashCode()) * 31 + Destination.GetHashCode();
 }
 
-internal sealed record RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard)
+/// <remarks>A class, not a record (nor are the classes after it): nothing compares them by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class RlimitRequest(string Name, int Resource, ulong Soft, ulong Hard)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(RlimitRequest);
+    public string Name { get; } = Name;
+
+    public int Resource { get; } = Resource;
+
+    public ulong Soft { get; } = Soft;
+
+    public ulong Hard { get; } = Hard;
 }
 
-internal sealed record ListenRequest(string Address, int Port, bool Udp)
+internal sealed class ListenRequest(string Address, int Port, bool Udp)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(ListenRequest);
+    public string Address { get; } = Address;
+
+    public int Port { get; } = Port;
+
+    public bool Udp { get; } = Udp;
 }
 
 /// <summary>Everything argv and the environment ask for; parsed once, never changed.</summary>

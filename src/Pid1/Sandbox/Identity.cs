@@ -8,10 +8,16 @@ using Pid1.Native;
 namespace Pid1.Sandbox;
 
 /// <summary>Who the program runs as; null fields stay as they are. <paramref name="Who"/> is for messages.</summary>
-internal sealed record ResolvedIdentity(string Who, uint? Uid, uint? Gid, IReadOnlyList<uint>? Groups)
+/// <remarks>A class, not a record: nothing compares it by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class ResolvedIdentity(string Who, uint? Uid, uint? Gid, IReadOnlyList<uint>? Groups)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(ResolvedIdentity);
+    public string Who { get; } = Who;
+
+    public uint? Uid { get; } = Uid;
+
+    public uint? Gid { get; } = Gid;
+
+    public IReadOnlyList<uint>? Groups { get; } = Groups;
 }
 
 /// <summary>

@@ -99,10 +99,16 @@ internal enum PathKind
 }
 
 /// <summary>A --mount-image whose loop device is attached: the device to mount and the types to try.</summary>
-internal sealed record AttachedImage(MountRequest Request, string Device, IReadOnlyList<string> Types, bool Detected)
+/// <remarks>A class, not a record: nothing compares it by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class AttachedImage(MountRequest Request, string Device, IReadOnlyList<string> Types, bool Detected)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(AttachedImage);
+    public MountRequest Request { get; } = Request;
+
+    public string Device { get; } = Device;
+
+    public IReadOnlyList<string> Types { get; } = Types;
+
+    public bool Detected { get; } = Detected;
 }
 
 /// <summary>

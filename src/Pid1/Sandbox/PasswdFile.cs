@@ -10,10 +10,14 @@ internal sealed record PasswdEntry(string Name, uint Uid, uint Gid)
     public override string ToString() => nameof(PasswdEntry);
 }
 
-internal sealed record GroupEntry(string Name, uint Gid, IReadOnlyList<string> Members)
+/// <remarks>A class, not a record: nothing compares it by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class GroupEntry(string Name, uint Gid, IReadOnlyList<string> Members)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(GroupEntry);
+    public string Name { get; } = Name;
+
+    public uint Gid { get; } = Gid;
+
+    public IReadOnlyList<string> Members { get; } = Members;
 }
 
 /// <summary>

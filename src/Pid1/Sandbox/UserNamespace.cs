@@ -15,13 +15,23 @@ internal sealed record IdMap(uint Inner, uint Outer, uint Count)
 /// <summary>What the parent writes for a new user namespace while the child waits (DESIGN setup order).</summary>
 /// <param name="SetGroups">"allow", "deny" or null to leave /proc/PID/setgroups alone.</param>
 /// <param name="Privileged">The caller may write any map itself (root with CAP_SETUID and CAP_SETGID).</param>
-internal sealed record UserMaps(IReadOnlyList<IdMap> Uids, IReadOnlyList<IdMap> Gids, string? SetGroups, uint CallerUid, uint CallerGid, bool Privileged)
+/// <remarks>A class, not a record: nothing compares it by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class UserMaps(IReadOnlyList<IdMap> Uids, IReadOnlyList<IdMap> Gids, string? SetGroups, uint CallerUid, uint CallerGid, bool Privileged)
 {
+    public IReadOnlyList<IdMap> Uids { get; } = Uids;
+
+    public IReadOnlyList<IdMap> Gids { get; } = Gids;
+
+    public string? SetGroups { get; } = SetGroups;
+
+    public uint CallerUid { get; } = CallerUid;
+
+    public uint CallerGid { get; } = CallerGid;
+
+    public bool Privileged { get; } = Privileged;
+
     /// <summary>True when setgroups(2) will fail inside (the child then keeps its groups instead of failing).</summary>
     public bool SetGroupsDenied => SetGroups == "deny";
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(UserMaps);
 }
 
 /// <summary>

@@ -9,8 +9,15 @@ namespace Pid1.Sandbox.Cgroups;
 /// One mounted cgroup hierarchy: its version, the directory of pid1's own cgroup in it (where pid1 creates
 /// the new one), and the controllers usable there (v1: bound to the mount; v2: listed in cgroup.controllers).
 /// </summary>
-internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> Controllers)
+/// <remarks>A class, not a record (nor are the two after it): nothing compares hierarchies by value (the plan keys a dictionary by the layout's own instances), and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class Hierarchy(int Version, string Dir, IReadOnlySet<string> Controllers)
 {
+    public int Version { get; } = Version;
+
+    public string Dir { get; } = Dir;
+
+    public IReadOnlySet<string> Controllers { get; } = Controllers;
+
     public override string ToString() => $"cgroup v{Version} at {Dir}";
 }
 
@@ -19,8 +26,16 @@ internal sealed record Hierarchy(int Version, string Dir, IReadOnlySet<string> C
 /// its top (its root: not "/" in a container or after a bind mount) and, for v1, the hierarchy's options
 /// (its controllers and any name=).
 /// </summary>
-internal sealed record CgroupMount(int Version, string MountPoint, string Root, IReadOnlySet<string> Options)
+internal sealed class CgroupMount(int Version, string MountPoint, string Root, IReadOnlySet<string> Options)
 {
+    public int Version { get; } = Version;
+
+    public string MountPoint { get; } = MountPoint;
+
+    public string Root { get; } = Root;
+
+    public IReadOnlySet<string> Options { get; } = Options;
+
     /// <summary>This mount shows the hierarchy of <paramref name="cgroup"/>.</summary>
     public bool IsOf(CgroupMembership cgroup) =>
         cgroup.IsUnified ? Version == 2 : Version == 1 && Array.Exists(cgroup.Controllers.Split(','), Options.Contains);
@@ -47,8 +62,12 @@ internal sealed record CgroupMount(int Version, string MountPoint, string Root, 
 /// otherwise on v2 when it is listed there. The one place that knows where a cgroup's directory is: cgroup2
 /// is not always at /sys/fs/cgroup (hybrid hosts have it at /sys/fs/cgroup/unified, containers anywhere).
 /// </summary>
-internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies, IReadOnlyList<CgroupMount> Mounts)
+internal sealed class CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies, IReadOnlyList<CgroupMount> Mounts)
 {
+    public IReadOnlyList<Hierarchy> Hierarchies { get; } = Hierarchies;
+
+    public IReadOnlyList<CgroupMount> Mounts { get; } = Mounts;
+
     public static CgroupLayout Detect() =>
         Parse(Files.ReadText("/proc/self/mountinfo"), Files.ReadText("/proc/self/cgroup"), ReadControllers);
 
@@ -186,7 +205,4 @@ internal sealed record CgroupLayout(IReadOnlyList<Hierarchy> Hierarchies, IReadO
     /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
     private static string Unescape(string field) =>
         field.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupLayout);
 }

@@ -5,20 +5,27 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>A file write with the option that asked for it, for the error message.</summary>
-internal sealed record PlannedWrite(string Option, CgroupFile File)
+/// <remarks>A class, not a record (nor are the classes after it): nothing compares them by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class PlannedWrite(string Option, CgroupFile File)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(PlannedWrite);
+    public string Option { get; } = Option;
+
+    public CgroupFile File { get; } = File;
 }
 
 /// <summary>
 /// What to do in one hierarchy: the controllers to enable for children (v2), the files to write in order,
 /// and on v2 the device rules to compile into a BPF program (on v1 they are devices.allow/deny writes).
 /// </summary>
-internal sealed record CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> Enable, IReadOnlyList<PlannedWrite> Writes, IReadOnlyList<DeviceRule> DeviceProgram)
+internal sealed class CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> Enable, IReadOnlyList<PlannedWrite> Writes, IReadOnlyList<DeviceRule> DeviceProgram)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupTarget);
+    public Hierarchy Hierarchy { get; } = Hierarchy;
+
+    public IReadOnlyList<string> Enable { get; } = Enable;
+
+    public IReadOnlyList<PlannedWrite> Writes { get; } = Writes;
+
+    public IReadOnlyList<DeviceRule> DeviceProgram { get; } = DeviceProgram;
 }
 
 /// <summary>
@@ -26,8 +33,12 @@ internal sealed record CgroupTarget(Hierarchy Hierarchy, IReadOnlyList<string> E
 /// apply (controller missing, no v2 equivalent) throw a <see cref="SetupException"/> before anything is
 /// created, or with --cgroup-optional become warnings and are left out.
 /// </summary>
-internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targets)
+internal sealed class CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targets)
 {
+    public string Name { get; } = Name;
+
+    public IReadOnlyList<CgroupTarget> Targets { get; } = Targets;
+
     public static CgroupPlan Build(CgroupSpec spec, CgroupLayout layout, Action<string> warn)
     {
         var targets = new Dictionary<Hierarchy, TargetLists>();
@@ -142,7 +153,4 @@ internal sealed record CgroupPlan(string Name, IReadOnlyList<CgroupTarget> Targe
 
         public List<DeviceRule> Program { get; } = [];
     }
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupPlan);
 }

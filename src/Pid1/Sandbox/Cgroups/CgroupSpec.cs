@@ -7,30 +7,44 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>One interface file and the value written to it.</summary>
-internal sealed record CgroupFile(string Name, string Value)
+/// <remarks>A class, not a record (nor are the classes after it): nothing compares them by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class CgroupFile(string Name, string Value)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupFile);
+    public string Name { get; } = Name;
+
+    public string Value { get; } = Value;
 }
 
 /// <summary>
 /// One limit, in both versions: the controller and the files it writes on v1 and on v2. A null V2 means
 /// cgroup v2 has no such knob (<see cref="V2Missing"/> says why): the host "cannot apply" it.
 /// </summary>
-internal sealed record CgroupLimit(string Option, string V1Controller, IReadOnlyList<CgroupFile> V1, string V2Controller, IReadOnlyList<CgroupFile>? V2, string V2Missing = "")
+internal sealed class CgroupLimit(string Option, string V1Controller, IReadOnlyList<CgroupFile> V1, string V2Controller, IReadOnlyList<CgroupFile>? V2, string V2Missing = "")
 {
+    public string Option { get; } = Option;
+
+    public string V1Controller { get; } = V1Controller;
+
+    public IReadOnlyList<CgroupFile> V1 { get; } = V1;
+
+    public string V2Controller { get; } = V2Controller;
+
+    public IReadOnlyList<CgroupFile>? V2 { get; } = V2;
+
+    public string V2Missing { get; } = V2Missing;
+
     public static CgroupLimit Same(string option, string controller, string file, string value) =>
         new(option, controller, [new(file, value)], controller, [new(file, value)]);
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupLimit);
 }
 
 /// <summary>What the host's cgroup, CPUs and device nodes look like to the parser; a fake in unit tests.</summary>
-internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int> OnlineMems, Func<string, DeviceNumber?> Lookup)
+internal sealed class HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int> OnlineMems, Func<string, DeviceNumber?> Lookup)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(HostFacts);
+    public IReadOnlySet<int> OnlineCpus { get; } = OnlineCpus;
+
+    public IReadOnlySet<int> OnlineMems { get; } = OnlineMems;
+
+    public Func<string, DeviceNumber?> Lookup { get; } = Lookup;
 }
 
 /// <summary>
@@ -38,8 +52,16 @@ internal sealed record HostFacts(IReadOnlySet<int> OnlineCpus, IReadOnlySet<int>
 /// name, every limit with its v1 and v2 files, the device rules. Bad input is a <see cref="UsageException"/>
 /// naming the option and value.
 /// </summary>
-internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<CgroupLimit> Limits, IReadOnlyList<DeviceRule> Devices)
+internal sealed class CgroupSpec(string Name, bool Optional, IReadOnlyList<CgroupLimit> Limits, IReadOnlyList<DeviceRule> Devices)
 {
+    public string Name { get; } = Name;
+
+    public bool Optional { get; } = Optional;
+
+    public IReadOnlyList<CgroupLimit> Limits { get; } = Limits;
+
+    public IReadOnlyList<DeviceRule> Devices { get; } = Devices;
+
     /// <summary>Whether any cgroup option was given at all.</summary>
     public static bool IsRequested(Options options) =>
         options.CgroupName is not null || options.CgroupLimits.Count > 0 || options.CgroupDeviceRules.Count > 0;
@@ -129,9 +151,6 @@ internal sealed record CgroupSpec(string Name, bool Optional, IReadOnlyList<Cgro
 
         return limits;
     }
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(CgroupSpec);
 }
 
 /// <summary>The --memory … --blkio-weight options to limits, in docker's units and with docker's rules.</summary>

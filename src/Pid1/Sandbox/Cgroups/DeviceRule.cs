@@ -16,8 +16,19 @@ internal readonly record struct DeviceNumber(char Type, long Major, long Minor)
 /// minor (−1 for *); access letters from "rwm". It is written as is to devices.deny/devices.allow on v1
 /// and compiled into the BPF device program on v2 (<see cref="DeviceProgram"/>).
 /// </summary>
-internal sealed record DeviceRule(bool Allow, char Type, long Major, long Minor, string Access)
+/// <remarks>A class, not a record (nor are the classes after it): nothing compares them by value, and a record's Equals and GetHashCode would stay in the binary (object's are virtual).</remarks>
+internal sealed class DeviceRule(bool Allow, char Type, long Major, long Minor, string Access)
 {
+    public bool Allow { get; } = Allow;
+
+    public char Type { get; } = Type;
+
+    public long Major { get; } = Major;
+
+    public long Minor { get; } = Minor;
+
+    public string Access { get; } = Access;
+
     public const long Any = -1;
 
     /// <summary>The line devices.allow/devices.deny takes: "c 1:3 rwm", "a *:* rwm".</summary>
@@ -102,14 +113,19 @@ internal sealed record DeviceRule(bool Allow, char Type, long Major, long Minor,
     }
 
     private static string Number(long n) => n == Any ? "*" : n.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(DeviceRule);
 }
 
 /// <summary>--device-read-bps and friends: a block device and a rate (bytes or operations per second).</summary>
-internal sealed record DeviceThrottle(string Option, long Major, long Minor, long Rate)
+internal sealed class DeviceThrottle(string Option, long Major, long Minor, long Rate)
 {
+    public string Option { get; } = Option;
+
+    public long Major { get; } = Major;
+
+    public long Minor { get; } = Minor;
+
+    public long Rate { get; } = Rate;
+
     /// <summary>The v1 file: blkio.throttle.read_bps_device and so on.</summary>
     public string V1File => Option switch
     {
@@ -155,7 +171,4 @@ internal sealed record DeviceThrottle(string Option, long Major, long Minor, lon
             : throw CgroupUnits.Bad(option, value, "does not name a block device");
         return new DeviceThrottle(option, node.Major, node.Minor, perSecond);
     }
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(DeviceThrottle);
 }
