@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace Pid1.Cli;
 
@@ -173,4 +174,12 @@ internal sealed record Options
 
     /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
     public override string ToString() => nameof(Options);
+
+    /// <summary>
+    /// Identity: options are copied with <c>with</c> but never compared. The generated member-by-member
+    /// equality stays in the binary (object's Equals and GetHashCode are virtual) with a comparer per member type.
+    /// </summary>
+    public bool Equals(Options? other) => ReferenceEquals(this, other);
+
+    public override int GetHashCode() => RuntimeHelpers.GetHashCode(this);
 }
