@@ -19,15 +19,15 @@ internal static unsafe class KernelInit
     /// <summary>PROC_PID_INIT_INO (include/linux/proc_ns.h): the inode of the initial pid namespace.</summary>
     private const ulong InitialPidNamespace = 0xEFFFFFFC;
 
-    /// <summary>The API filesystems, in order: (type, target, flags, data).</summary>
-    private static readonly (string Type, string Target, ulong Flags, string? Data)[] ApiMounts =
+    /// <summary>The API filesystems, in order.</summary>
+    private static readonly ApiMount[] ApiMounts =
     [
-        ("proc", "/proc", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
-        ("sysfs", "/sys", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
-        ("devtmpfs", "/dev", Libc.MS_NOSUID, "mode=0755"),
-        ("devpts", "/dev/pts", Libc.MS_NOSUID | Libc.MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666"),
-        ("tmpfs", "/run", Libc.MS_NOSUID | Libc.MS_NODEV, "mode=0755"),
-        ("cgroup2", "/sys/fs/cgroup", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
+        new("proc", "/proc", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
+        new("sysfs", "/sys", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
+        new("devtmpfs", "/dev", Libc.MS_NOSUID, "mode=0755"),
+        new("devpts", "/dev/pts", Libc.MS_NOSUID | Libc.MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666"),
+        new("tmpfs", "/run", Libc.MS_NOSUID | Libc.MS_NODEV, "mode=0755"),
+        new("cgroup2", "/sys/fs/cgroup", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, null),
     ];
 
     /// <summary>True once <see cref="Run"/> started: the supervisor then treats stop signals as shutdown.</summary>
@@ -126,8 +126,9 @@ internal static unsafe class KernelInit
     private static void MountApiFilesystems()
     {
         string[]? mounted = null;
-        foreach (var (type, target, flags, data) in ApiMounts)
+        foreach (ApiMount mount in ApiMounts)
         {
+            string target = mount.Target;
             // The table is read once, as soon as /proc is there (the detection has usually mounted it): the
             // mounts made here are all at different targets, so none of them changes a later answer.
             mounted ??= MountPoints();
@@ -137,7 +138,7 @@ internal static unsafe class KernelInit
             if (mounted is null || Array.IndexOf(mounted, target) < 0)
             {
                 MakeDirectory(target);
-                Check.Ok(Mount(type, target, flags, data), $"mount {type} on {target}");
+                Check.Ok(Mount(mount.Type, target, mount.Flags, mount.Data), $"mount {mount.Type} on {target}");
             }
         }
     }
@@ -193,5 +194,20 @@ internal static unsafe class KernelInit
         byte* path = CStrings.From(target);
         byte* options = data is null ? null : CStrings.From(data);
         return Libc.mount(source, path, source, flags, options);
+    }
+
+    /// <summary>
+    /// One API filesystem. A class, not a tuple: an array of tuples boxes the tuple type, whose Equals,
+    /// GetHashCode, CompareTo and ToString (kept: they are virtual) would be compiled for this one table.
+    /// </summary>
+    private sealed class ApiMount(string type, string target, ulong flags, string? data)
+    {
+        public string Type { get; } = type;
+
+        public string Target { get; } = target;
+
+        public ulong Flags { get; } = flags;
+
+        public string? Data { get; } = data;
     }
 }
