@@ -7,13 +7,13 @@ namespace Pid1.Cli;
 /// <summary>--rlimit NAME=SOFT[:HARD], with prlimit(1)'s names and "unlimited".</summary>
 internal static class Rlimits
 {
-    private static readonly (string Name, int Resource)[] Names =
+    private static readonly NamedLimit[] Names =
     {
-        ("AS", Libc.RLIMIT_AS), ("CORE", Libc.RLIMIT_CORE), ("CPU", Libc.RLIMIT_CPU), ("DATA", Libc.RLIMIT_DATA),
-        ("FSIZE", Libc.RLIMIT_FSIZE), ("LOCKS", Libc.RLIMIT_LOCKS), ("MEMLOCK", Libc.RLIMIT_MEMLOCK),
-        ("MSGQUEUE", Libc.RLIMIT_MSGQUEUE), ("NICE", Libc.RLIMIT_NICE), ("NOFILE", Libc.RLIMIT_NOFILE),
-        ("NPROC", Libc.RLIMIT_NPROC), ("RSS", Libc.RLIMIT_RSS), ("RTPRIO", Libc.RLIMIT_RTPRIO),
-        ("RTTIME", Libc.RLIMIT_RTTIME), ("SIGPENDING", Libc.RLIMIT_SIGPENDING), ("STACK", Libc.RLIMIT_STACK),
+        new("AS", Libc.RLIMIT_AS), new("CORE", Libc.RLIMIT_CORE), new("CPU", Libc.RLIMIT_CPU), new("DATA", Libc.RLIMIT_DATA),
+        new("FSIZE", Libc.RLIMIT_FSIZE), new("LOCKS", Libc.RLIMIT_LOCKS), new("MEMLOCK", Libc.RLIMIT_MEMLOCK),
+        new("MSGQUEUE", Libc.RLIMIT_MSGQUEUE), new("NICE", Libc.RLIMIT_NICE), new("NOFILE", Libc.RLIMIT_NOFILE),
+        new("NPROC", Libc.RLIMIT_NPROC), new("RSS", Libc.RLIMIT_RSS), new("RTPRIO", Libc.RLIMIT_RTPRIO),
+        new("RTTIME", Libc.RLIMIT_RTTIME), new("SIGPENDING", Libc.RLIMIT_SIGPENDING), new("STACK", Libc.RLIMIT_STACK),
     };
 
     public static RlimitRequest Parse(string value)
@@ -48,4 +48,13 @@ internal static class Rlimits
         limit is "unlimited" or "infinity" ? Libc.RLIM_INFINITY
         : ulong.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ? n
         : throw new UsageException($"option '--rlimit': '{value}' has a limit that is not a number or 'unlimited'");
+
+    /// <summary>A prlimit(1) name and its RLIMIT_ number. A class, not a tuple: an array of tuples puts the boxed tuple type, with its Equals,
+    /// GetHashCode, CompareTo and ToString, into the binary for this one table.</summary>
+    private sealed class NamedLimit(string name, int resource)
+    {
+        public string Name { get; } = name;
+
+        public int Resource { get; } = resource;
+    }
 }
