@@ -13,7 +13,8 @@ namespace Pid1.Sandbox;
 /// </summary>
 internal sealed unsafe class LoopDevices
 {
-    private readonly List<(int Fd, string Device)> attached = [];
+    /// <summary>The descriptors of the attached devices (the device names are in <see cref="Images"/>).</summary>
+    private readonly List<int> attached = [];
 
     public IReadOnlyList<AttachedImage> Images { get; private set; } = [];
 
@@ -48,7 +49,7 @@ internal sealed unsafe class LoopDevices
     /// </summary>
     public void Detach()
     {
-        foreach ((int fd, _) in attached)
+        foreach (int fd in attached)
         {
             Libc.ioctl(fd, Libc.LOOP_CLR_FD, null);
             Libc.close(fd);
@@ -65,7 +66,7 @@ internal sealed unsafe class LoopDevices
         {
             string? detected = Probe(image, mount.Source);
             (int fd, string device) = AttachFree(image, mount.Source, readOnly);
-            attached.Add((fd, device));
+            attached.Add(fd);
             IReadOnlyList<string> types = detected is not null ? [detected] : ImageProbe.KernelBlockFilesystems();
             Log.Info($"image {mount.Source} on {device}: {(detected is not null ? "detected " + detected : "no known superblock, will try " + string.Join(", ", types))}");
             return new AttachedImage(mount, device, types, detected is not null);

@@ -91,11 +91,11 @@ internal static class DeviceProgram
     /// <summary>Tests that jump past the block on a mismatch, then return the rule's verdict.</summary>
     private static List<Instruction> RuleBlock(DeviceRule rule)
     {
-        // Each test is (instructions before the jump, jump opcode, register, value); offsets are filled below.
-        var tests = new List<(Instruction[] Prefix, byte Jump, byte Register, int Value)>();
+        // The jumps' offsets are filled in below.
+        var tests = new List<Test>();
         if (rule.Type != 'a')
         {
-            tests.Add(([], JumpIfNotEqual, Type, rule.Type == 'c' ? Libc.BPF_DEVCG_DEV_CHAR : Libc.BPF_DEVCG_DEV_BLOCK));
+            tests.Add(new([], JumpIfNotEqual, Type, rule.Type == 'c' ? Libc.BPF_DEVCG_DEV_CHAR : Libc.BPF_DEVCG_DEV_BLOCK));
         }
 
         int bits = AccessBits(rule.Access);
@@ -103,27 +103,27 @@ internal static class DeviceProgram
         {
             // deny: skip when the request shares no letter with the rule; allow: skip when it asks for more.
             int mask = rule.Allow ? ~bits & 7 : bits;
-            tests.Add(([new(Mov32Reg, Context, Access, 0, 0), new(And32Imm, Context, 0, 0, mask)], rule.Allow ? JumpIfNotEqual : JumpIfEqual, Context, 0));
+            tests.Add(new([new(Mov32Reg, Context, Access, 0, 0), new(And32Imm, Context, 0, 0, mask)], rule.Allow ? JumpIfNotEqual : JumpIfEqual, Context, 0));
         }
 
         if (rule.Major != DeviceRule.Any)
         {
-            tests.Add(([], JumpIfNotEqual, Major, (int)rule.Major));
+            tests.Add(new([], JumpIfNotEqual, Major, (int)rule.Major));
         }
 
         if (rule.Minor != DeviceRule.Any)
         {
-            tests.Add(([], JumpIfNotEqual, Minor, (int)rule.Minor));
+            tests.Add(new([], JumpIfNotEqual, Minor, (int)rule.Minor));
         }
 
         int length = 2;
-        foreach (var test in tests)
+        foreach (Test test in tests)
         {
             length += test.Prefix.Length + 1;
         }
 
         var block = new List<Instruction>();
-        foreach (var test in tests)
+        foreach (Test test in tests)
         {
             block.AddRange(test.Prefix);
             block.Add(new(test.Jump, test.Register, 0, (short)(length - block.Count - 1), test.Value));
@@ -138,4 +138,20 @@ internal static class DeviceProgram
         (access.Contains('m') ? Libc.BPF_DEVCG_ACC_MKNOD : 0)
         | (access.Contains('r') ? Libc.BPF_DEVCG_ACC_READ : 0)
         | (access.Contains('w') ? Libc.BPF_DEVCG_ACC_WRITE : 0);
+
+    /// <summary>
+    /// One test of a rule block: instructions before the jump, the jump opcode, the register and the value.
+    /// A class, not a tuple: a list of tuples puts the boxed tuple type, with its Equals, GetHashCode,
+    /// CompareTo and ToString, into the binary for this one list.
+    /// </summary>
+    private sealed class Test(Instruction[] prefix, byte jump, byte register, int value)
+    {
+        public Instruction[] Prefix { get; } = prefix;
+
+        public byte Jump { get; } = jump;
+
+        public byte Register { get; } = register;
+
+        public int Value { get; } = value;
+    }
 }
