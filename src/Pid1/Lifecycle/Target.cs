@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Pid1.Native;
 
 namespace Pid1.Lifecycle;
@@ -37,16 +39,18 @@ internal static unsafe class Target
     /// </summary>
     public static int SignalAll(System.Func<ProcStat, bool> matches, int signal)
     {
-        var done = new HashSet<(int, ulong)>();
+        // Keyed "pid/start time" (a pid is reused, the pair is not): a set of (int, ulong) tuples would compile
+        // a hash set and the boxed tuple type for this one use.
+        var done = new HashSet<string>(StringComparer.Ordinal);
         for (int pass = 0; pass < 16; pass++)
         {
             bool found = false;
             foreach (int pid in ProcInfo.AllPids())
             {
-                if (ProcInfo.Stat(pid) is ProcStat stat && stat.IsAlive && matches(stat) && !done.Contains((pid, stat.StartTime))
+                if (ProcInfo.Stat(pid) is ProcStat stat && stat.IsAlive && matches(stat) && !done.Contains(Key(pid, stat.StartTime))
                     && SignalIfSame(pid, stat.StartTime, signal, matches))
                 {
-                    done.Add((pid, stat.StartTime));
+                    done.Add(Key(pid, stat.StartTime));
                     found = true;
                 }
             }
@@ -59,6 +63,9 @@ internal static unsafe class Target
 
         return done.Count;
     }
+
+    private static string Key(int pid, ulong startTime) =>
+        pid.ToString(CultureInfo.InvariantCulture) + "/" + startTime.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>pid1 and every process below it (by parent links), pid1 first.</summary>
     public static int SignalTree(SandboxState state, int signal)
