@@ -7,13 +7,22 @@ using Pid1.Sandbox.Cgroups;
 namespace Pid1.Lifecycle;
 
 /// <summary>The fields of /proc/PID/stat that identify a process across pid reuse and place it in a session.</summary>
-internal readonly record struct ProcStat(int Pid, char State, int Parent, int Session, ulong StartTime)
+/// <remarks>A struct, not a record struct: nothing compares these by value (the tests copy them with 'with', which a struct allows), and the generated Equals and GetHashCode
+/// stay in the binary (the boxed type's are virtual) with a comparer per member type.</remarks>
+internal readonly struct ProcStat(int Pid, char State, int Parent, int Session, ulong StartTime)
 {
+    public int Pid { get; init; } = Pid;
+
+    public char State { get; init; } = State;
+
+    public int Parent { get; init; } = Parent;
+
+    public int Session { get; init; } = Session;
+
+    public ulong StartTime { get; init; } = StartTime;
+
     /// <summary>Zombies and dead entries still have a stat file, but nothing to signal or join.</summary>
     public bool IsAlive => State is not 'Z' and not 'X';
-
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(ProcStat);
 }
 
 /// <summary>Reads what the lifecycle commands need from /proc; every read tolerates the process vanishing.</summary>

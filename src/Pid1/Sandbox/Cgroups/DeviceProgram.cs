@@ -33,8 +33,20 @@ internal static class DeviceProgram
     private const byte Minor = 5;
 
     /// <summary>One eBPF instruction: opcode, registers (dst low nibble, src high), offset, immediate.</summary>
-    public readonly record struct Instruction(byte Code, byte Dst, byte Src, short Offset, int Immediate)
+    /// <remarks>A struct, not a record struct: nothing compares instructions by value, and the generated Equals and GetHashCode
+    /// stay in the binary (the boxed type's are virtual) with a comparer per member type.</remarks>
+    public readonly struct Instruction(byte Code, byte Dst, byte Src, short Offset, int Immediate)
     {
+        public byte Code { get; } = Code;
+
+        public byte Dst { get; } = Dst;
+
+        public byte Src { get; } = Src;
+
+        public short Offset { get; } = Offset;
+
+        public int Immediate { get; } = Immediate;
+
         public void WriteTo(Span<byte> eight)
         {
             eight[0] = Code;
@@ -42,9 +54,6 @@ internal static class DeviceProgram
             BitConverter.TryWriteBytes(eight.Slice(2, 2), Offset);
             BitConverter.TryWriteBytes(eight.Slice(4, 4), Immediate);
         }
-
-        /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-        public override string ToString() => nameof(Instruction);
     }
 
     public static IReadOnlyList<Instruction> Compile(IReadOnlyList<DeviceRule> rules)

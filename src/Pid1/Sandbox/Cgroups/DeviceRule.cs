@@ -5,10 +5,15 @@ using Pid1.Native;
 namespace Pid1.Sandbox.Cgroups;
 
 /// <summary>A device node as stat(2) reports it: 'c' or 'b' and its numbers.</summary>
-internal readonly record struct DeviceNumber(char Type, long Major, long Minor)
+/// <remarks>A struct, not a record struct: nothing compares device numbers by value, and the generated Equals and GetHashCode
+/// stay in the binary (the boxed type's are virtual) with a comparer per member type.</remarks>
+internal readonly struct DeviceNumber(char Type, long Major, long Minor)
 {
-    /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
-    public override string ToString() => nameof(DeviceNumber);
+    public char Type { get; } = Type;
+
+    public long Major { get; } = Major;
+
+    public long Minor { get; } = Minor;
 }
 
 /// <summary>
