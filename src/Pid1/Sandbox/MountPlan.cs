@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Pid1.Cli;
 using Pid1.Native;
 
@@ -89,6 +90,11 @@ internal sealed record HostFacts(Func<string, PathKind> Kind, IReadOnlyList<Atta
 
     /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
     public override string ToString() => nameof(HostFacts);
+
+    /// <summary>Identity: host facts are copied with <c>with</c> (tests) but never compared; see <see cref="Options.Equals(Options?)"/>.</summary>
+    public bool Equals(HostFacts? other) => ReferenceEquals(this, other);
+
+    public override int GetHashCode() => RuntimeHelpers.GetHashCode(this);
 }
 
 internal enum PathKind
