@@ -16,7 +16,7 @@ public class MallocTests
         string binary = Path.Combine(Path.GetTempPath(), $"pid1-malloc-test-{Environment.ProcessId}");
         try
         {
-            // The allocator's flags as Directory.Build.targets compiles it, plus -Wextra for the test.
+            // The allocator's flags as Directory.Build.targets compiles it.
             (int built, string compiler) = Repo.Run(
                 "musl-gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-builtin", "-static", "-pthread", "-o", binary,
                 Path.Combine(Repo.Root, "tests", "Pid1.Tests", "Native", "malloc-test.c"),
