@@ -47,10 +47,10 @@ internal static unsafe class Target
             bool found = false;
             foreach (int pid in ProcInfo.AllPids())
             {
-                if (ProcInfo.Stat(pid) is ProcStat stat && stat.IsAlive && matches(stat) && !done.Contains(Key(pid, stat.StartTime))
-                    && SignalIfSame(pid, stat.StartTime, signal, matches))
+                if (ProcInfo.Stat(pid) is ProcStat stat && stat.IsAlive && matches(stat) && Key(pid, stat.StartTime) is string key
+                    && !done.Contains(key) && SignalIfSame(pid, stat.StartTime, signal, matches))
                 {
-                    done.Add(Key(pid, stat.StartTime));
+                    done.Add(key);
                     found = true;
                 }
             }
