@@ -8,17 +8,21 @@ using Xunit;
 
 namespace Pid1.Tests;
 
+/// <summary>A host where /missing does not exist, /host/file is a file and every other path a directory.</summary>
+file sealed record FakeHost(IReadOnlyList<AttachedImage> Images) : HostFacts(Images)
+{
+    public override PathKind Kind(string path) => path switch
+    {
+        "/missing" => PathKind.Missing,
+        "/host/file" => PathKind.File,
+        _ => PathKind.Directory,
+    };
+}
+
 /// <summary>The filesystem plan as data: order, targets, flags and descriptions, without root.</summary>
 public class MountPlanTests
 {
-    private static readonly HostFacts Host = new(
-        path => path switch
-        {
-            "/missing" => PathKind.Missing,
-            "/host/file" => PathKind.File,
-            _ => PathKind.Directory,
-        },
-        []);
+    private static readonly HostFacts Host = new FakeHost([]);
 
     private static IReadOnlyList<FsOperation> Plan(params string[] argv) => Plan(Host, argv);
 

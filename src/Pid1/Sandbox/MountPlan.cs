@@ -83,16 +83,24 @@ internal sealed class FsOperation(FsOpKind kind, string target, string descripti
 }
 
 /// <summary>What the plan needs to know about the host, so that building it is testable without root.</summary>
-internal sealed record HostFacts(Func<string, PathKind> Kind, IReadOnlyList<AttachedImage> Images)
+internal record HostFacts(IReadOnlyList<AttachedImage> Images)
 {
     /// <summary>The real host: stat, and the images attached before clone.</summary>
-    public static HostFacts Real(IReadOnlyList<AttachedImage> images) => new(HostPaths.Kind, images);
+    public static HostFacts Real(IReadOnlyList<AttachedImage> images) => new(images);
+
+    /// <summary>What a host path is (stat(2)); tests override it.</summary>
+    /// <remarks>
+    /// A virtual method, not a <c>Func&lt;string, PathKind&gt;</c>: a delegate's Invoke is always reflectable in Native
+    /// AOT, so a delegate returning an enum boxes it, and a boxed enum keeps Enum's name formatting and the
+    /// reflection it reads names with in the binary (70 KB).
+    /// </remarks>
+    public virtual PathKind Kind(string path) => HostPaths.Kind(path);
 
     /// <summary>The name only: the generated ToString, kept in the binary because object.ToString is virtual, formats every member.</summary>
     public override string ToString() => nameof(HostFacts);
 
     /// <summary>Identity: host facts are copied with <c>with</c> (tests) but never compared; see <see cref="Options.Equals(Options?)"/>.</summary>
-    public bool Equals(HostFacts? other) => ReferenceEquals(this, other);
+    public virtual bool Equals(HostFacts? other) => ReferenceEquals(this, other);
 
     public override int GetHashCode() => RuntimeHelpers.GetHashCode(this);
 }
