@@ -76,4 +76,10 @@ internal static unsafe class Program
         Output.Stdout(text);
         return 0;
     }
+
+    private static int Print(ReadOnlySpan<byte> text)
+    {
+        _ = Files.WriteAll(Libc.STDOUT_FILENO, text);
+        return 0;
+    }
 }

@@ -1,10 +1,13 @@
+using System;
+
 namespace Pid1.Cli;
 
 internal static class Usage
 {
     public const string Hint = "Try 'pid1 --help' for more information.";
 
-    public const string Text = """
+    /// <summary>UTF-8, as written: a string literal would be stored as UTF-16, twice the bytes in the binary.</summary>
+    public static ReadOnlySpan<byte> Text => """
         Usage: pid1 [OPTIONS] [--] PROGRAM [ARGS...]
                pid1 list [--json] | kill NAME|--sid SID|--pidns INODE [SIG] | stop NAME [--grace S]
                pid1 exec NAME [--user U] -- CMD | checkpoint NAME OUT.gz [--image DEST] [--zero-free]
@@ -61,5 +64,5 @@ internal static class Usage
         Exit status: the program's; 128+N if it died of signal N; 125 pid1 failed; 126 not executable;
         127 not found.
 
-        """;
+        """u8;
 }
