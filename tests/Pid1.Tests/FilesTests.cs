@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Pid1.Tests;
 
-/// <summary>The one write-everything loop that Files.WriteText, Output and FdStream share.</summary>
+/// <summary>The one write-everything loop that Files.WriteText, Output and FdFile share.</summary>
 public class FilesTests
 {
     [Fact]

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.Compression;
 using Pid1.Native;
 using Pid1.Sandbox;
 
@@ -172,19 +171,24 @@ internal static unsafe class CheckpointCommand
     private static (long Length, ulong Sum) Compress(string image, string output)
     {
         string temporary = output + ".tmp";
-        using FdStream source = FdStream.Open(image, Libc.O_RDONLY);
-        using FdStream target = FdStream.Open(temporary, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
+        using FdFile source = FdFile.Open(image, Libc.O_RDONLY);
+        using FdFile target = FdFile.Open(temporary, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
         try
         {
-            (long, ulong) result;
-            using (var gzip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true))
+            var gzip = new GzipWriter(target);
+            byte[] buffer = new byte[Chunk];
+            var summary = new Summary();
+            int n;
+            while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
             {
-                result = Copy(source, gzip);
+                gzip.Write(buffer.AsSpan(0, n));
+                summary.Add(buffer.AsSpan(0, n));
             }
 
+            gzip.Finish();
             target.FlushToDisk();
             Check.Ok(Files.Move(temporary, output), $"rename {temporary} to {output}");
-            return result;
+            return (summary.Length, summary.Sum);
         }
         catch
         {
@@ -196,29 +200,33 @@ internal static unsafe class CheckpointCommand
 
     private static (long Length, ulong Sum) Measure(string archive)
     {
-        using FdStream file = FdStream.Open(archive, Libc.O_RDONLY);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        return Copy(gzip, Stream.Null);
-    }
-
-    /// <summary>Copies and returns the length and an FNV-1a checksum of what passed through.</summary>
-    private static (long Length, ulong Sum) Copy(Stream from, Stream to)
-    {
+        using FdFile file = FdFile.Open(archive, Libc.O_RDONLY);
+        var gzip = new GzipReader(file);
         byte[] buffer = new byte[Chunk];
-        long length = 0;
-        ulong sum = 14695981039346656037UL;
+        var summary = new Summary();
         int n;
-        while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+        while ((n = gzip.Read(buffer)) > 0)
         {
-            to.Write(buffer, 0, n);
-            for (int i = 0; i < n; i++)
-            {
-                sum = (sum ^ buffer[i]) * 1099511628211UL;
-            }
-
-            length += n;
+            summary.Add(buffer.AsSpan(0, n));
         }
 
-        return (length, sum);
+        return (summary.Length, summary.Sum);
+    }
+
+    /// <summary>The length and an FNV-1a checksum of what passed through.</summary>
+    private struct Summary()
+    {
+        public long Length;
+        public ulong Sum = 14695981039346656037UL;
+
+        public void Add(ReadOnlySpan<byte> bytes)
+        {
+            foreach (byte b in bytes)
+            {
+                Sum = (Sum ^ b) * 1099511628211UL;
+            }
+
+            Length += bytes.Length;
+        }
     }
 }
