@@ -45,7 +45,7 @@ internal static unsafe class Signals
     public static string Name(int signal)
     {
         Span<byte> name = stackalloc byte[16];
-        return Encoding.ASCII.GetString(name.Slice(0, FormatName(signal, name)));
+        return Encoding.UTF8.GetString(name.Slice(0, FormatName(signal, name)));
     }
 
     /// <summary>
@@ -135,7 +135,7 @@ internal static unsafe class Signals
 
         for (int standard = 1; standard < 32; standard++)
         {
-            if (ShortName(standard).SequenceEqual(Encoding.ASCII.GetBytes(name)))
+            if (ShortName(standard).SequenceEqual(Encoding.UTF8.GetBytes(name)))
             {
                 signal = standard;
                 return true;
