@@ -141,6 +141,8 @@ public static partial class Catalog
         Sys("linux/capability.h", "int capset(struct __user_cap_header_struct *hdrp, const struct __user_cap_data_struct *datap)", 126, 91),
         Sys("linux/bpf.h", "int bpf(int cmd, void *attr, unsigned int size)", 321, 280),
         Sys("dirent.h", "ssize_t getdents64(int fd, void *dirp, size_t count)", 217, 61),
+        // The kernel's getcwd returns the length with the NUL (or −errno), where the libc's returns the buffer.
+        Sys("unistd.h", "int sys_getcwd(char *buf, size_t size)", 79, 17),
         // musl wraps statx only from 1.2.5 (Debian 12 ships 1.2.3): the syscall links against either libc.
         Sys("sys/stat.h", "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)", 332, 291),
 

@@ -6,9 +6,25 @@ using Xunit;
 
 namespace Pid1.Tests;
 
-/// <summary>The one write-everything loop that Files.WriteText, Output and FdFile share.</summary>
+/// <summary>The one write-everything loop that Files.WriteText, Output and FdFile share; paths made absolute.</summary>
 public class FilesTests
 {
+    [Theory]
+    [InlineData("image.img", "image.img")]
+    [InlineData("./a/../b//c/", "b/c")]
+    [InlineData("../..", "../..")]
+    public void FullPath_Relative_IsUnderTheWorkingDirectory(string path, string expected)
+    {
+        // .NET's answer for the same working directory, less the trailing separator Files.Normalize drops.
+        Assert.Equal(Path.GetFullPath(expected).TrimEnd('/') is { Length: > 0 } full ? full : "/", Files.FullPath(path));
+    }
+
+    [Fact]
+    public void FullPath_Absolute_OnlyNormalized()
+    {
+        Assert.Equal("/etc/passwd", Files.FullPath("/tmp/../../etc/./passwd"));
+    }
+
     [Fact]
     public async Task WriteAll_MoreThanAPipeHolds_ArrivesWholeAndInOrder()
     {

@@ -88,7 +88,7 @@ public class MountPlanTests
     [InlineData("/", "/")]
     public void Normalize_DotDotStopsAtTheRoot(string path, string expected)
     {
-        Assert.Equal(expected, MountPlan.Normalize(path));
+        Assert.Equal(expected, Files.Normalize(path));
     }
 
     [Fact]

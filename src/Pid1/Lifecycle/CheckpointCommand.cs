@@ -64,7 +64,7 @@ internal static unsafe class CheckpointCommand
             }
         }
 
-        return (args[0], Path.GetFullPath(args[1]), destination, zeroFree);
+        return (args[0], Files.FullPath(args[1]), destination, zeroFree);
     }
 
     private static (string Image, string Destination) ChooseImage(SandboxState state, string? destination)

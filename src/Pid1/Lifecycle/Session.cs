@@ -113,7 +113,7 @@ internal static unsafe class Session
         {
             if (m.Kind == MountKind.Image)
             {
-                images.Add((Path.GetFullPath(m.Source), m.Destination));
+                images.Add((Files.FullPath(m.Source), m.Destination));
             }
         }
 

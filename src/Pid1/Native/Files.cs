@@ -206,6 +206,47 @@ internal static unsafe class Files
     }
 
     /// <summary>
+    /// As Path.GetFullPath: relative paths from the working directory, then <see cref="Normalize"/>. Path.GetFullPath
+    /// would bring the runtime's getcwd wrapper, a shared byte array pool and its IOException mapping (5 KB).
+    /// </summary>
+    public static string FullPath(string path)
+    {
+        if (path.StartsWith('/'))
+        {
+            return Normalize(path);
+        }
+
+        byte* directory = stackalloc byte[4096];
+        int n = Check.Ok(Libc.sys_getcwd(directory, 4096), "getcwd");
+        return Normalize(Encoding.UTF8.GetString(directory, n - 1) + "/" + path);
+    }
+
+    /// <summary>
+    /// "/../../etc" → "/etc", "a//b/./c" → "/a/b/c": ".." stops at the root, as RESOLVE_IN_ROOT does, so
+    /// the path the user reads in a message is the one the kernel resolves (symlinks aside, which it keeps inside).
+    /// </summary>
+    public static string Normalize(string path)
+    {
+        var parts = new List<string>();
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>
     /// The names in a directory (not "." and ".."), only directories or only the rest, as
     /// Directory.EnumerateDirectories and EnumerateFiles choose (a symlink counts as what it points to).
     /// Empty when the directory cannot be read.

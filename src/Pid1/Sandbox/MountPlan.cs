@@ -167,31 +167,6 @@ internal static class MountPlan
         return ops;
     }
 
-    /// <summary>
-    /// "/../../etc" → "/etc", "a//b/./c" → "/a/b/c": ".." stops at the root, as RESOLVE_IN_ROOT does, so
-    /// the path the user reads in a message is the one the kernel resolves (symlinks aside, which it keeps inside).
-    /// </summary>
-    public static string Normalize(string path)
-    {
-        var parts = new List<string>();
-        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
-            }
-        }
-
-        return "/" + string.Join('/', parts);
-    }
-
     private static void AddPropagation(List<FsOperation> ops, Options options)
     {
         if ((options.Namespaces & Libc.CLONE_NEWNS) == 0 || options.Propagation == "unchanged")
@@ -230,7 +205,7 @@ internal static class MountPlan
 
     private static void AddMount(List<FsOperation> ops, MountRequest mount, HostFacts host)
     {
-        string target = Normalize(mount.Destination);
+        string target = Files.Normalize(mount.Destination);
         switch (mount.Kind)
         {
             case MountKind.Bind:
@@ -279,7 +254,7 @@ internal static class MountPlan
         ops.Add(new FsOperation(FsOpKind.Mount, target, $"bind {mount.Source} on {target}{(readOnly ? " read-only" : string.Empty)}")
         {
             // Absolute: the child resolves it after moving its cwd around.
-            Source = System.IO.Path.GetFullPath(mount.Source),
+            Source = Files.FullPath(mount.Source),
             Flags = Libc.MS_BIND | Libc.MS_REC | (readOnly ? Libc.MS_RDONLY : 0),
             CreateFile = kind == PathKind.File,
         });
