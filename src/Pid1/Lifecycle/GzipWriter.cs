@@ -7,7 +7,7 @@ namespace Pid1.Lifecycle;
 /// gzip (RFC 1952) of everything given to <see cref="Write"/>, into <paramref name="target"/>; <see cref="Finish"/>
 /// ends it. Matching is lazy, as gzip -6 does: a match shorter than <see cref="LazyLength"/> is held back one byte
 /// in case the next position starts a longer one. Each block goes out as the cheapest of stored, fixed and
-/// dynamic Huffman, so incompressible data grows by 5 bytes per 64 KB at most.
+/// dynamic Huffman, so incompressible data grows by 5 bytes per block (16 KB of it) and the 18 of gzip.
 /// </summary>
 internal sealed class GzipWriter(FdFile target)
 {
@@ -235,7 +235,7 @@ internal sealed class GzipWriter(FdFile target)
     {
         literalFrequency[Deflate.EndOfBlock]++;
         var block = new HuffmanBlock(literalFrequency, distanceFrequency);
-        long fixedBits = 3 + FixedCost();
+        long fixedBits = 3 + HuffmanBlock.Fixed.Cost(literalFrequency, distanceFrequency);
         long dynamicBits = 3 + block.HeaderBits + block.Cost(literalFrequency, distanceFrequency);
         int raw = position - blockStart;
         long storedBits = 3 + 7 + ((long)(raw + (4 * ((raw / 65535) + 1))) * 8);
@@ -261,8 +261,6 @@ internal sealed class GzipWriter(FdFile target)
         Array.Clear(literalFrequency);
         Array.Clear(distanceFrequency);
     }
-
-    private long FixedCost() => HuffmanBlock.Fixed.Cost(literalFrequency, distanceFrequency);
 
     /// <summary>Stored blocks of at most 65 535 bytes each; only the last carries the final flag.</summary>
     private void EmitStored(int raw, int last)
