@@ -13,6 +13,14 @@ public class StaticBinaryTests
         Assert.Contains("statically linked", r.Stdout);
     }
 
+    /// <summary>Issue 7's budget for the binary ./build.sh makes (static musl): 1.5 MB.</summary>
+    [Fact]
+    public void Size_IsWithinTheBudget()
+    {
+        long size = new FileInfo(Pid1Binary.Path).Length;
+        Assert.True(size <= 1_500_000, $"out/pid1 is {size} bytes, over the budget of 1,500,000");
+    }
+
     [Fact]
     public void Version_RunsInAnEmptyChroot()
     {
