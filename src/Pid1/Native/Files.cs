@@ -207,7 +207,7 @@ internal static unsafe class Files
 
     /// <summary>
     /// As Path.GetFullPath: relative paths from the working directory, then <see cref="Normalize"/>. Path.GetFullPath
-    /// would bring the runtime's getcwd wrapper, a shared byte array pool and its IOException mapping (5 KB).
+    /// would bring the runtime's getcwd wrapper, a shared byte array pool and its IOException mapping (14 KB).
     /// </summary>
     public static string FullPath(string path)
     {
