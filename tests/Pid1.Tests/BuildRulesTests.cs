@@ -42,6 +42,8 @@ public class BuildRulesTests
     [InlineData("System.Console.Error.WriteLine(\"x\");", "'Console' is banned")]
     [InlineData("System.Diagnostics.Process.Start(\"true\");", "'Process' is banned")]
     [InlineData("using var r = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => { });", "'PosixSignalRegistration' is banned")]
+    [InlineData("_ = System.Text.Encoding.ASCII;", "'Encoding.ASCII' is banned")]
+    [InlineData("_ = System.IO.Path.GetFullPath(\"x\");", "'Path.GetFullPath(string)' is banned")]
     public void Build_UsingABannedApi_Fails(string statement, string banned)
     {
         string copy = CopyOfPid1WithExtraFile($"namespace Pid1; internal static class UsesBannedApi {{ internal static void Run() {{ {statement} }} }}");
